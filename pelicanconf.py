@@ -1,0 +1,129 @@
+"""Settings of the 中国长三角 portal and its registries (fields, provinces).
+
+Data only: the meaning of these registries lives in plugins/portal_model.
+"""
+
+SITENAME = "中国长三角"
+SITENAME_EN = "China Yangtze River Delta"
+SITE_DESCRIPTION = "长三角区域合作办公室主办:沪苏浙皖一体化进展、各领域时间线与三年行动计划进展公开。"
+SITEURL = ""
+# Absolute base for feeds, sitemap and canonical links while SITEURL is relative (development).
+FEED_DOMAIN = "http://localhost:8000"
+AUTHOR = "长三角区域合作办公室"
+SPONSOR = "长三角区域合作办公室"
+CONTACT_EMAIL = "office@csj.example"
+CONTACT_ADDRESS = "上海市徐汇区"
+# Filing numbers required of sites in mainland China; shown in the footer when set.
+ICP_NUMBER = ""
+PUBLIC_SECURITY_NUMBER = ""
+SITE_ID_CODE = ""
+
+PATH = "content"
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh"
+DEFAULT_DATE_FORMAT = "%Y年%-m月%-d日"
+
+# The field registry: ordered; adding a field is one entry here.
+FIELDS = [
+    {"key": "culture", "zh": "文化", "en": "Culture",
+     "description": "公共文化服务、文旅合作与文化遗产保护的区域协同。"},
+    {"key": "education", "zh": "教育", "en": "Education",
+     "description": "高校联盟、师资交流与优质教育资源共享。"},
+    {"key": "innovation", "zh": "科创", "en": "Innovation",
+     "description": "G60科创走廊、科技资源共享与产业协同创新。"},
+    {"key": "transport", "zh": "交通", "en": "Transport",
+     "description": "城际轨道、省际断头路与交通一卡通等互联互通。"},
+    {"key": "ecology", "zh": "生态环境", "en": "Ecology and Environment",
+     "description": "太湖流域等跨界水体治理与大气污染联防联控。"},
+    {"key": "credit", "zh": "信用", "en": "Credit",
+     "description": "信用信息共享与跨区域联合奖惩。"},
+    {"key": "livelihood", "zh": "民生", "en": "Public Services",
+     "description": "异地就医结算、养老与社保等便民服务的互通。"},
+]
+
+PROVINCES = [
+    {"key": "shanghai", "zh": "上海", "short": "沪", "en": "Shanghai"},
+    {"key": "jiangsu", "zh": "江苏", "short": "苏", "en": "Jiangsu"},
+    {"key": "zhejiang", "zh": "浙江", "short": "浙", "en": "Zhejiang"},
+    {"key": "anhui", "zh": "安徽", "short": "皖", "en": "Anhui"},
+]
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap"]
+
+THEME = "theme"
+THEME_STATIC_DIR = "static"
+
+ARTICLE_PATHS = ["news"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+IGNORE_FILES = [".#*", "*.yaml", "*.yml"]
+
+ARTICLE_URL = "news/{date:%Y}/{slug}/"
+ARTICLE_SAVE_AS = "news/{date:%Y}/{slug}/index.html"
+ARTICLE_LANG_URL = "{lang}/news/{date:%Y}/{slug}/"
+ARTICLE_LANG_SAVE_AS = "{lang}/news/{date:%Y}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+PAGE_LANG_URL = "{lang}/{slug}/"
+PAGE_LANG_SAVE_AS = "{lang}/{slug}/index.html"
+# Drafts and future-dated items appear nowhere public, not even at a hidden URL.
+WITH_FUTURE_DATES = False
+DRAFT_SAVE_AS = ""
+DRAFT_LANG_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
+DRAFT_PAGE_LANG_SAVE_AS = ""
+
+# Pelican's own taxonomies and feeds are off: fields and provinces replace them.
+CATEGORY_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+ARCHIVES_SAVE_AS = ""
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+FEED_ATOM = None
+FEED_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+DIRECT_TEMPLATES = ["index", "sitemap_page", "404"]
+SITEMAP_PAGE_SAVE_AS = "sitemap/index.html"
+SITEMAP_PAGE_URL = "sitemap/"
+
+DEFAULT_PAGINATION = 12
+PAGINATED_TEMPLATES = {"index": None, "taxonomy": 12}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+FEED_MAX_ITEMS = 50
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}
+# Titles and every other value are escaped unless a template marks it safe.
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
+
+SLUG_MAX_LENGTH = 60
+SUMMARY_MAX_CHARS = 120
+# Summaries are plain one-line text, escaped wherever shown.
+FORMATTED_FIELDS = []
+
+# Editors write Markdown only; other formats are reported by the content check.
+READERS = {"rst": None, "html": None, "htm": None}

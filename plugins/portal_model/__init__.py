@@ -1,0 +1,323 @@
+"""The portal's domain: fields, provinces, Asia/Shanghai dates, pinyin slugs, problems.
+
+Every other plugin and every template reads the domain from here; this module
+imports nothing else of the project. The registries themselves are data in
+``pelicanconf.py`` (FIELDS, PROVINCES).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dataclass_field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pelican import signals
+from pypinyin import lazy_pinyin, load_phrases_dict
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LANGUAGES = ("zh", "en")
+STATUSES = ("published", "draft", "hidden")
+# Header keys an editor may use; anything else is most likely a typo.
+METADATA_KEYS = (
+    "title", "date", "modified", "fields", "provinces", "summary", "source",
+    "milestone", "slug", "lang", "status", "tags", "tasks", "authors", "author",
+    "template", "save_as", "url",
+)
+LIST_SEPARATORS = re.compile(r"[,,、]")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One row of a registry: a field or a province."""
+
+    kind: str  # "fields" or "provinces": also the URL folder
+    key: str
+    zh: str
+    en: str
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"{self.kind}/{self.key}/"
+
+    def name(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+class Registry:
+    """An ordered set of terms, looked up by key or by any alias."""
+
+    def __init__(self, kind: str, terms: list[Term]):
+        self.kind = kind
+        self.terms = terms
+        self._lookup = {}
+        for term in terms:
+            for name in (term.key, term.zh, term.en, *term.aliases):
+                self._lookup[name.casefold()] = term
+
+    def __iter__(self):
+        return iter(self.terms)
+
+    def __len__(self):
+        return len(self.terms)
+
+    def __getitem__(self, key: str) -> Term:
+        return self._lookup[key.casefold()]
+
+    def get(self, name: str):
+        return self._lookup.get(name.strip().casefold())
+
+    def choices(self) -> str:
+        """The accepted values, for an error message."""
+        return ", ".join(f"{t.key} {t.zh}" for t in self.terms)
+
+    def resolve(self, value) -> tuple[list[Term], list[str]]:
+        """Terms named in ``value`` (text or list), in registry order, and unknown names."""
+        names = split_list(value)
+        found, unknown = set(), []
+        for name in names:
+            term = self.get(name)
+            if term is None:
+                unknown.append(name)
+            else:
+                found.add(term)
+        return [t for t in self.terms if t in found], unknown
+
+
+def split_list(value) -> list[str]:
+    """Split `a, b,c、d` (ASCII or full-width separators) or a YAML list into names."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        items = [str(v) for v in value]
+    else:
+        items = LIST_SEPARATORS.split(str(value))
+    return [item.strip() for item in items if item.strip()]
+
+
+def build_registries(settings) -> tuple[Registry, Registry]:
+    fields = Registry("fields", [
+        Term("fields", f["key"], f["zh"], f["en"], f.get("description", ""),
+             tuple(f.get("aliases", ())))
+        for f in settings.get("FIELDS", [])
+    ])
+    provinces = Registry("provinces", [
+        Term("provinces", p["key"], p["zh"], p["en"], p.get("description", ""),
+             (p["short"], *p.get("aliases", ())))
+        for p in settings.get("PROVINCES", [])
+    ])
+    return fields, provinces
+
+
+# ---------------------------------------------------------------- dates
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day: `1992`, `2018-07`, `2018-12-15`."""
+
+    year: int
+    month: int = 0  # 0: unknown, sorts before every known month
+    day: int = 0
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def isoformat(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def format(self, lang: str = "zh") -> str:
+        return format_partial_date(self, lang)
+
+
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def parse_partial_date(value) -> PartialDate:
+    """Parse a year, year-month or full date; raise ValueError in plain words."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return PartialDate(value.year, value.month, value.day)
+    text = str(value).strip()
+    match = PARTIAL_DATE.match(text)
+    if not match:
+        raise ValueError(f'日期 "{text}" 格式不对,应写作 1992、2018-07 或 2018-12-15')
+    year, month, day = (int(g) if g else 0 for g in match.groups())
+    if month and not 1 <= month <= 12:
+        raise ValueError(f'日期 "{text}" 不存在:月份应在 1–12 之间')
+    if day:
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise ValueError(f'日期 "{text}" 不存在(该月没有这一天)') from None
+    return PartialDate(year, month, day)
+
+
+def parse_datetime(value) -> datetime:
+    """Parse a news item's `Date:` as Asia/Shanghai local time; ValueError in plain words."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    text = str(value).strip()
+    match = DATETIME.match(text)
+    if not match:
+        raise ValueError(f'日期 "{text}" 格式不对,应写作 2019-01-03 或 2019-01-03 09:00')
+    parts = [int(g) if g else 0 for g in match.groups()]
+    try:
+        return datetime(*parts, tzinfo=SHANGHAI)
+    except ValueError:
+        raise ValueError(f'日期 "{text}" 不存在(月、日或时间超出范围)') from None
+
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December")
+
+
+def format_partial_date(when: PartialDate, lang: str = "zh") -> str:
+    if lang == "en":
+        if when.day:
+            return f"{when.day} {MONTHS_EN[when.month - 1]} {when.year}"
+        if when.month:
+            return f"{MONTHS_EN[when.month - 1]} {when.year}"
+        return str(when.year)
+    text = f"{when.year}年"
+    if when.month:
+        text += f"{when.month}月"
+    if when.day:
+        text += f"{when.day}日"
+    return text
+
+
+def format_date(value, lang: str = "zh") -> str:
+    """`2018年12月5日` (or `5 December 2018`) for a datetime, date or PartialDate."""
+    if not isinstance(value, PartialDate):
+        if isinstance(value, datetime) and value.tzinfo:
+            value = value.astimezone(SHANGHAI)
+        value = PartialDate(value.year, value.month, value.day)
+    return format_partial_date(value, lang)
+
+
+# ---------------------------------------------------------------- slugs
+
+NON_SLUG = re.compile(r"[^a-z0-9]+")
+# Readings pypinyin's dictionary gets wrong in the region's own names (长 is cháng here).
+load_phrases_dict({
+    "长三角": [["cháng"], ["sān"], ["jiǎo"]],
+    "长三办": [["cháng"], ["sān"], ["bàn"]],
+    "长江": [["cháng"], ["jiāng"]],
+})
+
+
+def pinyin_slug(title: str, max_length: int = 60) -> str:
+    """ASCII pinyin of a title, e.g. 长三角G60科创走廊 → chang-san-jiao-g60-ke-chuang-zou-lang.
+
+    Trimmed at a syllable boundary; never empty (falls back to "item").
+    """
+    syllables = []
+    for chunk in lazy_pinyin(title, errors="default"):
+        syllables.extend(part for part in NON_SLUG.split(chunk.lower()) if part)
+    slug = ""
+    for syllable in syllables:
+        candidate = f"{slug}-{syllable}" if slug else syllable
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    return slug or (syllables[0][:max_length] if syllables else "item")
+
+
+SLUG_FORMAT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# ---------------------------------------------------------------- problems
+
+@dataclass(order=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class ContentProblems(SystemExit):
+    """Raised to stop a build on bad content: a report, not a traceback."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        # A string exit code is printed to stderr and exits with status 1.
+        super().__init__(format_report(problems))
+
+
+def format_report(problems: list[Problem]) -> str:
+    files = len({p.path for p in problems})
+    lines = [str(p) for p in sorted(problems, key=lambda p: (p.path, p.line or 0))]
+    lines.append(f"{len(problems)} 个问题,涉及 {files} 个文件;没有发布任何内容。"
+                 f" ({len(problems)} problem(s) in {files} file(s); nothing was published.)")
+    return "\n".join(lines)
+
+
+@dataclass
+class PortalModel:
+    """Everything a plugin or template needs to know of the domain, for one build."""
+
+    settings: dict
+    fields: Registry
+    provinces: Registry
+    problems: list[Problem] = dataclass_field(default_factory=list)
+
+    def problem(self, path: str, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem(self.relative(path), line, message))
+
+    def relative(self, path: str) -> str:
+        """A path as an editor sees it: relative to the working folder where possible."""
+        import os
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:
+            return path
+        return path if rel.startswith("..") else rel
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise ContentProblems(list(self.problems))
+
+    def absolute_url(self, path: str = "") -> str:
+        """Absolute URL of a site path, from SITEURL or, in development, FEED_DOMAIN."""
+        base = self.settings.get("SITEURL") or ""
+        if not base.startswith(("http://", "https://")):
+            base = (self.settings.get("FEED_DOMAIN") or "") + base
+        return f"{base.rstrip('/')}/{path.lstrip('/')}"
+
+
+def model_for(settings) -> PortalModel:
+    """The build's model, created on first use and kept in the settings."""
+    model = settings.get("PORTAL")
+    if model is None:
+        model = PortalModel(settings, *build_registries(settings))
+        settings["PORTAL"] = model
+    return model
+
+
+def install(pelican) -> None:
+    # A fresh model per build, so that builds in one process never share problems.
+    pelican.settings.pop("PORTAL", None)
+    model_for(pelican.settings)
+    pelican.settings.setdefault("JINJA_FILTERS", {}).update(
+        {"portal_date": format_date, "absolute_url": model_for(pelican.settings).absolute_url}
+    )
+
+
+def register():
+    signals.initialized.connect(install)

@@ -1,0 +1,358 @@
+"""Strict reading of the editors' Markdown: every problem in one report, never a silent skip.
+
+Pelican logs a broken content file and skips it with exit code 0. Here every
+news item and page is checked before Pelican reads anything, the problems of
+all plugins are gathered in one report, and the build stops with exit code 1.
+The same check runs without building for editors (``invoke check``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import logging
+import os
+import re
+from dataclasses import dataclass
+
+import nh3
+from pelican import signals
+from pelican.readers import MarkdownReader
+
+from portal_model import (
+    LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, model_for, parse_datetime,
+    pinyin_slug,
+)
+
+MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+# Section folders of the site that a standing page must not take over.
+RESERVED_PAGE_SLUGS = {
+    "news", "fields", "provinces", "feeds", "timeline", "action-plan", "search",
+    "en", "zh-hant", "sitemap", "static", "theme", "pagefind", "images",
+}
+# The same patterns as Python-Markdown's meta extension, which Pelican uses.
+META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+META_CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)")
+FULLWIDTH_COLON_LINE = re.compile(r"^\s*(?P<key>[^:：\s]+)\s*：")
+# A line an editor meant as metadata but wrote wrongly: "Title：…" or "标题: …".
+LOOKS_LIKE_HEADER = re.compile(r"^\s*[^\s:：#]{1,12}\s*[:：]")
+# Characters XML 1.0 forbids; Word pastes them (vertical tab, form feed, ...).
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class Source:
+    """What the check learnt of one content file, applied later to Pelican's object."""
+
+    path: str
+    kind: str  # "article" or "page"
+    meta: dict
+    lang: str = "zh"
+    slug: str = ""
+    fields: tuple = ()
+    provinces: tuple = ()
+
+
+# ---------------------------------------------------------------- reading
+
+def decode(model, path: str, raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("gb18030")
+        guess = "疑似 GBK/GB2312 编码"
+    except UnicodeDecodeError:
+        guess = "编码无法识别"
+    model.problem(path, f"文件不是 UTF-8 编码({guess})— 请在编辑器中选择“另存为”,"
+                        "编码选 UTF-8 后重新保存 (file is not UTF-8; re-save it as UTF-8)")
+    return None
+
+
+def read_header(model, path: str, text: str) -> dict | None:
+    """The metadata header as {key: (value, line)}; problems for lines that are not metadata."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        lines = [""] + lines[1:]  # a YAML-style opening line, as the meta extension allows
+    header, key = {}, None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or (line.strip() in ("---", "...") and number > 1):
+            break
+        if number == 1 and line == "":
+            continue
+        match = META_LINE.match(line)
+        if match:
+            key = match["key"].lower()
+            if key in header:
+                model.problem(path, f"元数据 {match['key']} 写了两次 — 只保留一行 "
+                                    f"(duplicate key)", number)
+            header[key] = (match["value"].strip(), number)
+            continue
+        more = META_CONTINUATION.match(line)
+        if more and key:
+            value, first = header[key]
+            header[key] = (f"{value} {more['value'].strip()}", first)
+            continue
+        if not header and not LOOKS_LIKE_HEADER.match(line):
+            model.problem(path, "文件开头没有元数据 — 第一行应是 Title: 标题,然后 Date:、"
+                                "Fields: 等,空一行后再写正文 (no metadata header)", number)
+            return None
+        model.problem(path, header_line_hint(line), number)
+        key = None
+    return header
+
+
+def header_line_hint(line: str) -> str:
+    fullwidth = FULLWIDTH_COLON_LINE.match(line)
+    if fullwidth:
+        return (f"“{line.strip()[:30]}”用了全角冒号“\uff1a”— 请改成半角冒号“:”"
+                f"(如 {fullwidth['key']}: …)(full-width colon in metadata)")
+    if re.match(r"^\s*[^\x00-\x7f]+\s*:", line):
+        return (f"“{line.strip()[:30]}”的键名不是英文 — 元数据键名请用 Title、Date、Fields 等"
+                " (metadata keys are English)")
+    return (f"“{line.strip()[:30]}”不是“键: 值”形式的元数据 — 元数据之后要空一行再写正文"
+            " (header line is not metadata; leave a blank line before the body)")
+
+
+# ---------------------------------------------------------------- checking
+
+def content_files(settings, folders, exclude=()):
+    """Every file under the given content folders, as Pelican would walk them."""
+    root = settings["PATH"]
+    ignore = settings.get("IGNORE_FILES", [])
+    for folder in folders:
+        top = os.path.join(root, folder)
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                 and os.path.relpath(os.path.join(dirpath, d), root) not in exclude)
+            for name in sorted(filenames):
+                if name.startswith((".", "~$")) or any(fnmatch.fnmatch(name, p) for p in ignore):
+                    continue
+                yield os.path.join(dirpath, name)
+
+
+def check_source(model, path: str, kind: str) -> Source | None:
+    if path.rsplit(".", 1)[-1].lower() not in MARKDOWN_EXTENSIONS:
+        model.problem(path, "不是 Markdown 文件,不会被发布 — 请另存为 .md 文本文件,"
+                            "或移出 content/ 文件夹 (not a .md file)")
+        return None
+    with open(path, "rb") as handle:
+        text = decode(model, path, handle.read())
+    if text is None:
+        return None
+    header = read_header(model, path, text)
+    if header is None:
+        return None
+    meta = {key: value for key, (value, _) in header.items()}
+    line_of = {key: line for key, (_, line) in header.items()}
+
+    def missing(key: str, example: str):
+        model.problem(path, f"缺少 {key} — 请在开头加一行 “{key}: {example}” (missing {key})")
+
+    for key in header:
+        if key not in METADATA_KEYS:
+            model.problem(path, f"未知的元数据 “{key}” — 可用: Title, Date, Fields, Provinces, "
+                                "Summary, Source, Milestone, Slug, Lang, Status, Tags, Tasks"
+                                " (unknown key)", line_of[key])
+    source = Source(path, kind, meta)
+    if not meta.get("title"):
+        missing("Title", "长三角区域合作办公室成立一周年")
+    if kind == "article" and not meta.get("date"):
+        missing("Date", "2019-01-03 09:00")
+    if meta.get("date"):
+        try:
+            parse_datetime(meta["date"])
+        except ValueError as error:
+            model.problem(path, f"{error} (bad date)", line_of["date"])
+    if kind == "article" or "fields" in meta:
+        fields, unknown = model.fields.resolve(meta.get("fields"))
+        if kind == "article" and not fields and not unknown:
+            missing("Fields", "transport, innovation")
+        for name in unknown:
+            model.problem(path, f"未知领域 “{name}” — 可用: {model.fields.choices()} "
+                                "(unknown field)", line_of["fields"])
+        source.fields = tuple(fields)
+    provinces, unknown = model.provinces.resolve(meta.get("provinces"))
+    for name in unknown:
+        model.problem(path, f"未知省市 “{name}” — 可用: {model.provinces.choices()},"
+                            "或简称 沪 苏 浙 皖 (unknown province)", line_of["provinces"])
+    source.provinces = tuple(provinces)
+    source.lang = meta.get("lang", model.settings.get("DEFAULT_LANG", "zh")).strip()
+    if source.lang not in LANGUAGES:
+        model.problem(path, f"Lang “{source.lang}” 不支持 — 只能是 zh 或 en (unknown language)",
+                      line_of["lang"])
+    status = meta.get("status", "published").strip().lower()
+    if status not in STATUSES:
+        model.problem(path, f"Status “{status}” 不支持 — 用 draft 表示草稿,或删去这一行"
+                            " (unknown status)", line_of["status"])
+    slug = meta.get("slug", "").strip()
+    if "slug" in meta and not SLUG_FORMAT.match(slug):
+        model.problem(path, f"Slug “{slug}” 只能含小写英文字母、数字和连字符,如 yrd-office-first-year"
+                            " (bad slug)", line_of["slug"])
+    return source
+
+
+def assign_slugs(model, sources: list[Source]) -> None:
+    """Give every item a URL slug: the editor's, or pinyin of the title made unique.
+
+    Explicit slugs that clash are problems; derived slugs get -2, -3 ... in
+    order of date then path, so adding an item never changes an older URL.
+    """
+    max_length = model.settings.get("SLUG_MAX_LENGTH", 60)
+    taken: dict[tuple, Source] = {}
+    for source in sources:
+        slug = source.meta.get("slug", "").strip()
+        if not slug:
+            continue
+        key = (source.kind, source.lang, slug)
+        if key in taken:
+            other = model.relative(taken[key].path)
+            model.problem(source.path, f"Slug “{slug}” 已被 {other} 使用,两篇会占用同一网址 — "
+                                       "请改用另一个 Slug (duplicate slug)")
+        elif source.kind == "page" and slug in RESERVED_PAGE_SLUGS:
+            model.problem(source.path, f"Slug “{slug}” 是网站栏目的网址,页面不能使用 — 请换一个"
+                                       " (reserved slug)")
+        taken[key] = source
+        source.slug = slug
+    derived = [s for s in sources if not s.slug]
+    derived.sort(key=lambda s: (s.meta.get("date", ""), s.path))
+    for source in derived:
+        base = pinyin_slug(source.meta.get("title", ""), max_length)
+        slug, number = base, 1
+        while (source.kind, source.lang, slug) in taken or (
+                source.kind == "page" and slug in RESERVED_PAGE_SLUGS):
+            number += 1
+            slug = f"{base}-{number}"
+        taken[(source.kind, source.lang, slug)] = source
+        source.slug = slug
+
+
+def check_content(model) -> dict[str, Source]:
+    """Check every news item and page; return what was learnt, by absolute path."""
+    settings = model.settings
+    sources = []
+    for kind, folders_key, excludes_key in (("article", "ARTICLE_PATHS", "ARTICLE_EXCLUDES"),
+                                            ("page", "PAGE_PATHS", "PAGE_EXCLUDES")):
+        for path in content_files(settings, settings[folders_key], settings.get(excludes_key, ())):
+            source = check_source(model, path, kind)
+            if source:
+                sources.append(source)
+    assign_slugs(model, sources)
+    return {os.path.abspath(s.path): s for s in sources}
+
+
+# ---------------------------------------------------------------- applying
+
+def sanitize(html_text: str) -> str:
+    """Clean raw HTML that editors paste: no scripts, frames, handlers or javascript: URLs."""
+    text = XML_FORBIDDEN.sub("", html_text)
+    attributes = {tag: set(allowed) for tag, allowed in nh3.ALLOWED_ATTRIBUTES.items()}
+    for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "sup", "li", "a", "div", "table"):
+        attributes.setdefault(tag, set()).update({"id", "class"})
+    return nh3.clean(text, attributes=attributes, url_schemes={"http", "https", "mailto", "tel"})
+
+
+class SanitizingMarkdownReader(MarkdownReader):
+    """Pelican's Markdown reader, with the HTML it produces sanitised."""
+
+    def read(self, source_path):
+        content, metadata = super().read(source_path)
+        return sanitize(content), metadata
+
+
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def derived_summary(content: str, max_chars: int) -> str:
+    """The first paragraph as plain text, shortened to about max_chars characters."""
+    match = FIRST_PARAGRAPH.search(content or "")
+    text = html.unescape(TAG.sub("", match.group(1) if match else "")).strip()
+    text = " ".join(text.split())
+    return text if len(text) <= max_chars else text[:max_chars].rstrip() + "…"
+
+
+def apply_source(instance) -> None:
+    """Put what the check learnt onto Pelican's article or page."""
+    model = model_for(instance.settings)
+    source = model.settings.get("PORTAL_SOURCES", {}).get(os.path.abspath(instance.source_path))
+    if source is None:
+        return
+    instance.slug = source.slug
+    instance.fields = list(source.fields)
+    instance.provinces = list(source.provinces)
+    instance.milestone = source.meta.get("milestone", "").strip()
+    if "summary" not in instance.metadata:
+        instance.metadata["summary"] = derived_summary(
+            instance._content, model.settings.get("SUMMARY_MAX_CHARS", 120))
+
+
+# ---------------------------------------------------------------- wiring
+
+class PelicanErrorCollector(logging.Handler):
+    """Turns anything Pelican itself logs as an error into a problem of the report."""
+
+    def __init__(self, model):
+        super().__init__(level=logging.ERROR)
+        self.model = model
+
+    def emit(self, record):
+        message = record.getMessage().splitlines()[0]
+        self.model.problem(self.model.settings["PATH"], f"Pelican: {message}")
+
+
+def check_before_build(pelican) -> None:
+    model = model_for(pelican.settings)
+    pelican.settings["PORTAL_SOURCES"] = check_content(model)
+    collector = PelicanErrorCollector(model)
+    logging.getLogger("pelican").addHandler(collector)
+    pelican.settings["PORTAL_ERROR_COLLECTOR"] = collector
+
+
+def stop_on_problems(settings, finished: bool = False) -> None:
+    """Raise the report if anything is wrong; stop listening to Pelican's log when done."""
+    model = model_for(settings)
+    if finished or model.problems:
+        logging.getLogger("pelican").removeHandler(settings.pop("PORTAL_ERROR_COLLECTOR", None))
+    model.raise_problems()
+
+
+def stop_before_reading(pelican):
+    # get_generators is sent after every plugin's check (signal `initialized`)
+    stop_on_problems(pelican.settings)
+    return []
+
+
+def stop_after_reading(generators) -> None:
+    stop_on_problems(generators[0].settings)
+
+
+def stop_after_writing(pelican) -> None:
+    stop_on_problems(pelican.settings, finished=True)
+
+
+def add_reader(readers) -> None:
+    for extension in SanitizingMarkdownReader.file_extensions:
+        readers.reader_classes[extension] = SanitizingMarkdownReader
+
+
+def check_site(settings_file: str | None, content_path: str | None) -> list:
+    """Run every plugin's content check without building; return the problems."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    overrides = {"PATH": os.path.abspath(content_path)} if content_path else {}
+    settings = read_settings(settings_file, override=overrides)
+    pelican = Pelican(settings)
+    logging.getLogger("pelican").removeHandler(settings.pop("PORTAL_ERROR_COLLECTOR", None))
+    return model_for(pelican.settings).problems
+
+
+def register():
+    signals.initialized.connect(check_before_build)
+    signals.readers_init.connect(add_reader)
+    signals.get_generators.connect(stop_before_reading)
+    signals.content_object_init.connect(apply_source)
+    signals.all_generators_finalized.connect(stop_after_reading)
+    signals.finalized.connect(stop_after_writing)

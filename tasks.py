@@ -1,0 +1,134 @@
+"""Editor and developer tasks: `python3 tasks.py TASK` (or `invoke TASK` inside .venv).
+
+Run through python3 on a fresh machine, this file first creates `.venv/` with
+the pinned dependencies of pyproject.toml, then hands over to invoke.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_BIN = VENV / "bin"
+
+
+def bootstrap() -> None:
+    """Create .venv with the pinned dependencies (again when pyproject.toml changes)."""
+    import hashlib
+    import subprocess
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    digest = hashlib.sha256("\n".join(wanted).encode()).hexdigest()
+    stamp = VENV / ".installed"
+    if not (stamp.exists() and stamp.read_text() == digest):
+        print("Setting up .venv/ with the pinned dependencies …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        pip = [str(VENV_BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run(pip + wanted, check=True)
+        stamp.write_text(digest)
+    os.execv(str(VENV_BIN / "invoke"), ["invoke", "--search-root", str(ROOT), *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    bootstrap()
+
+from invoke import task  # noqa: E402  (only importable once .venv exists)
+
+sys.path.insert(0, str(ROOT / "plugins"))
+PELICAN = str(VENV_BIN / "pelican") if (VENV_BIN / "pelican").exists() else "pelican"
+OUTPUT = "output"
+HOST, PORT = "127.0.0.1", 8000
+
+
+def pelican(c, content="content", settings="pelicanconf.py", output=OUTPUT, extra=""):
+    c.run(f"{PELICAN} {content} -s {settings} -o {output} --delete-output-directory {extra}",
+          pty=sys.stdout.isatty())
+
+
+@task
+def check(c, content="content"):
+    """Check every content file without building; list every problem at once."""
+    from strict_content import check_site
+    from portal_model import format_report
+
+    problems = check_site(str(ROOT / "pelicanconf.py"), content)
+    if problems:
+        sys.exit(format_report(problems))
+    print("内容检查通过,没有发现问题。(No problems found.)")
+
+
+@task
+def build(c, content="content"):
+    """Build the site into output/ with the development settings."""
+    pelican(c, content)
+
+
+@task(build)
+def serve(c, port=PORT):
+    """Build, then serve the site on http://127.0.0.1:8000/."""
+    print(f"Serving on http://{HOST}:{port}/ — Ctrl-C to stop")
+    c.run(f"{PELICAN} --listen --bind {HOST} --port {port} -o {OUTPUT}", pty=sys.stdout.isatty())
+
+
+@task
+def livereload(c, content="content", port=PORT):
+    """Rebuild on every change and serve: for previewing while writing."""
+    pelican(c, content, extra=f"--autoreload --listen --bind {HOST} --port {port}")
+
+
+@task
+def clean(c):
+    """Remove the built site and caches."""
+    import shutil
+
+    for folder in (OUTPUT, "cache"):
+        shutil.rmtree(ROOT / folder, ignore_errors=True)
+
+
+@task(help={"title": "标题 (title)", "fields": "领域, e.g. transport,innovation",
+            "provinces": "省市, e.g. 沪,苏", "date": "YYYY-MM-DD HH:MM (default: now)"})
+def new(c, title, fields, provinces="", date=""):
+    """Create a correctly headed news item in content/news/<year>/."""
+    from datetime import datetime
+
+    from portal_model import SHANGHAI, parse_datetime, pinyin_slug
+
+    when = parse_datetime(date) if date else datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    folder = ROOT / "content" / "news" / f"{when:%Y}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{pinyin_slug(title)}.md"
+    if path.exists():
+        sys.exit(f"{path.relative_to(ROOT)} 已存在 — 请换一个标题 (file exists)")
+    lines = [f"Title: {title}", f"Date: {when:%Y-%m-%d %H:%M}", f"Fields: {fields}"]
+    if provinces:
+        lines.append(f"Provinces: {provinces}")
+    lines += ["Summary: ", "Source: ", "Status: draft", "", "正文写在这里。", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"已创建 {path.relative_to(ROOT)}(草稿:删去 Status: draft 即可发布)")
+    check(c)
+
+
+@task
+def test(c, k="", browser=True):
+    """Run the whole test suite (installs Chromium and Java through apt when missing)."""
+    if browser:
+        ensure_system_packages(c)
+    selection = f"-k '{k}'" if k else ""
+    c.run(f"{VENV_BIN / 'python'} -m pytest -n 2 {selection}", pty=sys.stdout.isatty())
+
+
+SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "default-jre-headless": "/usr/bin/java",
+                   "nginx-light": "/usr/sbin/nginx"}
+
+
+def ensure_system_packages(c):
+    missing = [name for name, binary in SYSTEM_PACKAGES.items() if not Path(binary).exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"Browser and validator tests need: sudo apt-get install {' '.join(missing)}")
+    c.run("apt-get update -qq")
+    c.run(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {' '.join(missing)}")
