@@ -88,6 +88,10 @@ def read_header(model, path: str, text: str) -> dict | None:
                 model.problem(path, f"元数据 {match['key']} 写了两次 — 只保留一行 "
                                     f"(duplicate key)", number)
             header[key] = (match["value"].strip(), number)
+            if key not in METADATA_KEYS:
+                model.problem(path, f"未知的元数据 “{match['key']}” — 可用: Title, Date, Fields, "
+                                    "Provinces, Summary, Source, Milestone, Slug, Lang, Status, Tags,"
+                                    " Tasks (unknown key)", number)
             continue
         more = META_CONTINUATION.match(line)
         if more and key:
@@ -150,11 +154,6 @@ def check_source(model, path: str, kind: str) -> Source | None:
     def missing(key: str, example: str):
         model.problem(path, f"缺少 {key} — 请在开头加一行 “{key}: {example}” (missing {key})")
 
-    for key in header:
-        if key not in METADATA_KEYS:
-            model.problem(path, f"未知的元数据 “{key}” — 可用: Title, Date, Fields, Provinces, "
-                                "Summary, Source, Milestone, Slug, Lang, Status, Tags, Tasks"
-                                " (unknown key)", line_of[key])
     source = Source(path, kind, meta)
     if not meta.get("title"):
         missing("Title", "长三角区域合作办公室成立一周年")
@@ -332,6 +331,28 @@ def stop_after_writing(pelican) -> None:
     stop_on_problems(pelican.settings, finished=True)
 
 
+def drop_drafts(generator) -> None:
+    """Drafts (and future items) are never written, not even at a hidden URL.
+
+    Emptying the lists also avoids Pelican 4.12 failing on drafts when
+    categories are switched off (it reads `draft.category` unconditionally).
+    """
+    generator.drafts.clear()
+    generator.drafts_translations.clear()
+
+
+def keep_default_language_in_lists(generator) -> None:
+    """An item with no Chinese original (English-only) belongs to its own edition.
+
+    Pelican makes such an item an original of the default site; here it joins
+    the translations, so it is written under /en/ and never listed in Chinese.
+    """
+    default = generator.settings["DEFAULT_LANG"]
+    foreign = [a for a in generator.articles if a.lang != default]
+    generator.articles[:] = [a for a in generator.articles if a.lang == default]
+    generator.translations.extend(foreign)
+
+
 def add_reader(readers) -> None:
     for extension in SanitizingMarkdownReader.file_extensions:
         readers.reader_classes[extension] = SanitizingMarkdownReader
@@ -352,6 +373,8 @@ def check_site(settings_file: str | None, content_path: str | None) -> list:
 def register():
     signals.initialized.connect(check_before_build)
     signals.readers_init.connect(add_reader)
+    signals.article_generator_pretaxonomy.connect(keep_default_language_in_lists)
+    signals.article_generator_finalized.connect(drop_drafts)
     signals.get_generators.connect(stop_before_reading)
     signals.content_object_init.connect(apply_source)
     signals.all_generators_finalized.connect(stop_after_reading)

@@ -1,0 +1,84 @@
+from datetime import datetime
+
+import pytest
+
+from portal_model import (
+    SHANGHAI, PartialDate, build_registries, format_date, parse_datetime,
+    parse_partial_date, pinyin_slug, split_list,
+)
+from sitebuild import settings_for
+
+
+@pytest.fixture(scope="module")
+def registries(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("site")
+    return build_registries(settings_for(tmp, tmp / "output"))
+
+
+def test_fields_accept_keys_chinese_names_and_english_names_in_any_mix(registries):
+    fields, _ = registries
+    terms, unknown = fields.resolve("innovation、交通,Culture ,  生态环境")
+    assert [t.key for t in terms] == ["culture", "innovation", "transport", "ecology"]
+    assert unknown == []
+
+
+def test_provinces_accept_abbreviations_and_report_unknown_names(registries):
+    _, provinces = registries
+    terms, unknown = provinces.resolve("沪,苏、zhejiang, 安徽, 北京")
+    assert [t.key for t in terms] == ["shanghai", "jiangsu", "zhejiang", "anhui"]
+    assert unknown == ["北京"]
+
+
+def test_registry_order_and_urls_come_from_the_settings(registries):
+    fields, provinces = registries
+    assert [f.key for f in fields][:4] == ["culture", "education", "innovation", "transport"]
+    assert len(fields) == 7 and len(provinces) == 4
+    assert fields["科创"].url == "fields/innovation/"
+    assert "credit 信用" in fields.choices()
+
+
+def test_a_new_field_is_one_settings_entry(tmp_path):
+    settings = settings_for(tmp_path, tmp_path / "output")
+    settings["FIELDS"] = settings["FIELDS"] + [
+        {"key": "tourism", "zh": "旅游", "en": "Tourism", "description": "x"}]
+    fields, _ = build_registries(settings)
+    assert fields.resolve("旅游")[0][0].key == "tourism"
+
+
+def test_split_list_takes_yaml_lists_too():
+    assert split_list(["culture", " 文化 "]) == ["culture", "文化"]
+    assert split_list(None) == []
+
+
+def test_dates_are_shanghai_local_time():
+    when = parse_datetime("2019-01-03 09:00")
+    assert when.tzinfo == SHANGHAI and when.isoformat() == "2019-01-03T09:00:00+08:00"
+    assert parse_datetime("2018-12-05").hour == 0
+
+
+@pytest.mark.parametrize("text", ["2019-02-30", "2019-13-01", "2019/01/03", "昨天", "2019-01-03 25:00"])
+def test_impossible_or_malformed_dates_are_refused_in_plain_words(text):
+    with pytest.raises(ValueError, match=text.split()[0]):
+        parse_datetime(text)
+
+
+def test_partial_dates_sort_by_precision_and_show_at_their_own_precision():
+    dates = [parse_partial_date(v) for v in ("2018-09-20", "2018", "1992", "2018-07")]
+    assert [d.isoformat() for d in sorted(dates)] == ["1992", "2018", "2018-07", "2018-09-20"]
+    assert [d.format() for d in sorted(dates)] == ["1992年", "2018年", "2018年7月", "2018年9月20日"]
+    assert parse_partial_date(1992) == PartialDate(1992)
+    assert parse_partial_date("2018-07").precision == "month"
+    with pytest.raises(ValueError):
+        parse_partial_date("2018-02-30")
+
+
+def test_dates_format_for_readers():
+    assert format_date(datetime(2018, 12, 5, 9, tzinfo=SHANGHAI)) == "2018年12月5日"
+    assert format_date(datetime(2018, 1, 12, tzinfo=SHANGHAI), "en") == "12 January 2018"
+
+
+def test_pinyin_slugs_are_ascii_trimmed_and_never_empty():
+    assert pinyin_slug("长三角G60科创走廊") == "chang-san-jiao-g60-ke-chuang-zou-lang"
+    long = pinyin_slug("长三角地区一体化发展三年行动计划正式印发标志着三省一市有了共同的路线图", 40)
+    assert len(long) <= 40 and not long.endswith("-")
+    assert pinyin_slug("——!!") == "item"
