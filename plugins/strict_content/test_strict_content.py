@@ -1,0 +1,129 @@
+"""Builds of small sites: what the strict reading lets through, and what it refuses."""
+
+import re
+
+import pytest
+
+from portal_model import ContentProblems
+from sitebuild import build_site, soup
+from strict_content import check_site, sanitize
+
+ITEM = """\
+Title: {title}
+Date: {date}
+Fields: {fields}
+{extra}
+
+{body}
+"""
+
+
+def item(title="长三角G60科创走廊“一网通办”", date="2018-09-20 10:00", fields="innovation",
+         extra="", body="正文第一段。"):
+    return ITEM.format(title=title, date=date, fields=fields, extra=extra, body=body)
+
+
+def test_hostile_html_is_neutralised_and_tables_images_links_survive(tmp_path):
+    body = """第一段<script>alert('x')</script>。
+
+<iframe src="https://evil.example/"></iframe>
+<a href="javascript:alert(1)" onclick="steal()">坏链接</a>
+<img src="/images/map.png" alt="地图" onerror="steal()">
+<a href="https://www.gov.cn/">好链接</a>
+
+| 城市 | 数量 |
+| --- | --- |
+| 合肥 | 9 |
+
+## 小标题
+"""
+    output = build_site({"news/a.md": item(title="<b>标题</b><script>x()</script>", extra="Slug: hostile", body=body)},
+                        tmp_path)
+    page = soup(output, "news/2018/hostile/")
+    html = str(page.find("main"))
+    assert "<script>" not in html.replace('<script type="application/ld+json">', "")
+    assert "iframe" not in html and "onclick" not in html and "onerror" not in html
+    assert "javascript:" not in html
+    content = page.select_one(".content") or page.find("main")
+    assert content.find("table") and content.find("img", alt="地图") and content.find("h2")
+    assert content.find("a", href="https://www.gov.cn/")
+    # the title is shown as text, never as markup
+    assert page.find("h1").get_text() == "<b>标题</b><script>x()</script>"
+
+
+def test_sanitize_removes_characters_xml_forbids():
+    assert sanitize("<p>a\x0bb\x00c</p>") == "<p>abc</p>"
+
+
+def test_slugs_are_ascii_pinyin_distinct_for_equal_titles_and_stable(tmp_path):
+    files = {
+        "news/2019/b.md": item(date="2018-09-21"),
+        "news/a.md": item(date="2018-09-20"),
+        "news/c.md": item(title="长三角区域合作办公室成立", date="2018-01-12"),
+    }
+    first = build_site(files, tmp_path / "one")
+    second = build_site(files, tmp_path / "two")
+    urls = sorted(p.parent.relative_to(first).as_posix() for p in first.glob("news/*/*/index.html"))
+    assert urls == [
+        "news/2018/chang-san-jiao-g60-ke-chuang-zou-lang-yi-wang-tong-ban",
+        "news/2018/chang-san-jiao-g60-ke-chuang-zou-lang-yi-wang-tong-ban-2",
+        "news/2018/chang-san-jiao-qu-yu-he-zuo-ban-gong-shi-cheng-li",
+    ]
+    assert urls == sorted(p.parent.relative_to(second).as_posix() for p in second.glob("news/*/*/index.html"))
+    # the older item keeps the plain slug, whatever the file names
+    older = soup(first, "news/2018/chang-san-jiao-g60-ke-chuang-zou-lang-yi-wang-tong-ban/")
+    assert "2018年9月20日" in older.find("main").get_text()
+
+
+def test_drafts_and_future_items_appear_nowhere(tmp_path):
+    output = build_site({
+        "news/draft.md": item(title="草稿稿件", extra="Status: draft\nSlug: draft-item"),
+        "news/future.md": item(title="未来稿件", date="2099-01-01", extra="Slug: future-item"),
+        "news/public.md": item(title="公开稿件", extra="Slug: public-item"),
+    }, tmp_path)
+    everything = "".join(p.read_text(encoding="utf-8", errors="ignore")
+                         for p in output.rglob("*") if p.is_file())
+    assert "公开稿件" in everything
+    for hidden in ("草稿稿件", "未来稿件", "draft-item", "future-item"):
+        assert hidden not in everything
+    assert not list(output.rglob("drafts"))
+
+
+def test_a_translation_never_replaces_the_chinese_item(tmp_path):
+    output = build_site({
+        "news/zh.md": item(title="长三办成立一周年", extra="Slug: office-first-year"),
+        "news/en.md": item(title="The office turns one", extra="Slug: office-first-year\nLang: en",
+                           body="English body."),
+    }, tmp_path)
+    assert soup(output, "news/2018/office-first-year/").find("h1").get_text() == "长三办成立一周年"
+    assert soup(output, "en/news/2018/office-first-year/").find("h1").get_text() == "The office turns one"
+    assert "The office turns one" not in (output / "fields/innovation/index.html").read_text(encoding="utf-8")
+
+
+def test_summary_defaults_to_the_shortened_first_paragraph(tmp_path):
+    output = build_site({"news/a.md": item(extra="Slug: a", body="甲" * 300 + "\n\n第二段。")}, tmp_path)
+    description = soup(output, "news/2018/a/").find("meta", attrs={"name": "description"})["content"]
+    assert description.startswith("甲" * 100) and description.endswith("…") and len(description) <= 121
+
+
+def test_problems_of_every_file_come_in_one_report(tmp_path):
+    with pytest.raises(ContentProblems) as refused:
+        build_site({
+            "news/a.md": item(fields="sports"),
+            "news/b.md": item(date="2019-02-30"),
+            "news/c.md": item(extra="Slug: same"),
+            "news/d.md": item(extra="Slug: same"),
+            "news/e.md": "Title: 缺日期\nFields: 文化\n\n正文\n",
+        }, tmp_path)
+    report = str(refused.value.code)
+    for name in ("a.md", "b.md", "d.md", "e.md"):
+        assert re.search(rf"/{name}(:\d+)?: ", report), report
+    assert not (tmp_path / "output" / "index.html").exists()
+
+
+def test_check_site_finds_the_same_problems_without_writing_anything(tmp_path):
+    content = tmp_path / "content"
+    (content / "news").mkdir(parents=True)
+    (content / "news" / "a.md").write_text(item(fields="体育"), encoding="utf-8")
+    problems = check_site(None, str(content))
+    assert [p.message.split(" —")[0] for p in problems] == ["未知领域 “体育”"]
