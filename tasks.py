@@ -90,25 +90,25 @@ def clean(c):
 
 @task(help={"title": "标题 (title)", "fields": "领域, e.g. transport,innovation",
             "provinces": "省市, e.g. 沪,苏", "date": "YYYY-MM-DD HH:MM (default: now)"})
-def new(c, title, fields, provinces="", date=""):
+def new(c, title, fields, provinces="", date="", content="content"):
     """Create a correctly headed news item in content/news/<year>/."""
     from datetime import datetime
 
     from portal_model import SHANGHAI, parse_datetime, pinyin_slug
 
     when = parse_datetime(date) if date else datetime.now(SHANGHAI).replace(second=0, microsecond=0)
-    folder = ROOT / "content" / "news" / f"{when:%Y}"
+    folder = Path(content) / "news" / f"{when:%Y}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{pinyin_slug(title)}.md"
     if path.exists():
-        sys.exit(f"{path.relative_to(ROOT)} 已存在 — 请换一个标题 (file exists)")
+        sys.exit(f"{path} 已存在 — 请换一个标题 (file exists)")
     lines = [f"Title: {title}", f"Date: {when:%Y-%m-%d %H:%M}", f"Fields: {fields}"]
     if provinces:
         lines.append(f"Provinces: {provinces}")
     lines += ["Summary: ", "Source: ", "Status: draft", "", "正文写在这里。", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
-    print(f"已创建 {path.relative_to(ROOT)}(草稿:删去 Status: draft 即可发布)")
-    check(c)
+    print(f"已创建 {path}(草稿:删去 Status: draft 即可发布)")
+    check(c, content)
 
 
 @task
