@@ -49,7 +49,7 @@ PROVINCES = [
 ]
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap"]
+PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"
@@ -101,6 +101,12 @@ TRANSLATION_FEED_RSS = None
 DIRECT_TEMPLATES = ["index", "sitemap_page", "404"]
 SITEMAP_PAGE_SAVE_AS = "sitemap/index.html"
 SITEMAP_PAGE_URL = "sitemap/"
+
+# The site's sections besides fields, provinces and standing pages, in menu order:
+# shown in the header menu and on the site map. Add a section here once its pages are built,
+# e.g. {"url": "timeline/", "zh": "一体化时间线"}.
+SECTIONS = [
+]
 
 DEFAULT_PAGINATION = 12
 PAGINATED_TEMPLATES = {"index": None, "taxonomy": 12}
