@@ -49,7 +49,7 @@ PROVINCES = [
 ]
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours"]
+PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"
@@ -106,6 +106,7 @@ SITEMAP_PAGE_URL = "sitemap/"
 # shown in the header menu and on the site map. Add a section here once its pages are built,
 # e.g. {"url": "timeline/", "zh": "一体化时间线"}.
 SECTIONS = [
+    {"url": "timeline/", "zh": "一体化时间线"},
 ]
 
 DEFAULT_PAGINATION = 12
