@@ -1,0 +1,64 @@
+"""item_neighbours: previous/next within a field and related items, on the item page."""
+
+from datetime import datetime
+from types import SimpleNamespace
+
+from item_neighbours import link_items
+from portal_model import SHANGHAI
+from sitebuild import build_site, soup
+
+
+def item(slug, day, *fields):
+    return SimpleNamespace(slug=slug, date=datetime(2019, 1, day, tzinfo=SHANGHAI), fields=list(fields))
+
+
+def test_neighbours_are_the_older_and_newer_item_of_each_field():
+    first, middle, last, other = (item("first", 1, "transport"), item("middle", 5, "transport", "culture"),
+                                  item("last", 9, "transport"), item("other", 7, "culture"))
+    link_items([last, other, first, middle], limit=5)
+
+    transport, culture = middle.field_neighbours
+    assert (transport.field, transport.older, transport.newer) == ("transport", first, last)
+    assert (culture.field, culture.older, culture.newer) == ("culture", None, other)
+    assert first.field_neighbours[0].older is None
+    assert last.field_neighbours[0].newer is None
+
+
+def test_related_items_share_a_field_most_shared_first_then_nearest_in_time():
+    item_ = item("item", 10, "transport", "culture")
+    both = item("both", 1, "transport", "culture")
+    near = item("near", 11, "transport")
+    far = item("far", 2, "culture")
+    unrelated = item("unrelated", 10, "credit")
+    link_items([item_, both, near, far, unrelated], limit=2)
+
+    assert item_.related == [both, near]
+    assert unrelated.related == []
+
+
+def news(title, date, fields, slug):
+    return f"Title: {title}\nDate: {date}\nFields: {fields}\nSlug: {slug}\n\n{title}。\n"
+
+
+def test_item_page_links_previous_next_in_field_and_related(tmp_path):
+    output = build_site({
+        "news/a.md": news("一号线开通", "2019-01-01", "transport", "line-one"),
+        "news/b.md": news("二号线开通", "2019-02-01", "transport, culture", "line-two"),
+        "news/c.md": news("三号线开通", "2019-03-01", "transport", "line-three"),
+        "news/d.md": news("博物馆联展", "2019-04-01", "culture", "museums"),
+        "news/e.md": news("信用平台上线", "2019-05-01", "credit", "credit"),
+    }, tmp_path)
+
+    page = soup(output, "news/2019/line-two/")
+    neighbours = page.select_one(".item-neighbours")
+    assert neighbours.select_one('a[rel="prev"]')["href"] == "/news/2019/line-one/"
+    # one row per field: transport's next is line three, culture's next is the museums item
+    assert {a["href"] for a in neighbours.select('a[rel="next"]')} == {
+        "/news/2019/line-three/", "/news/2019/museums/"}
+    related = [a["href"] for a in page.select(".related a")]
+    assert "/news/2019/credit/" not in related
+    assert set(related) == {"/news/2019/line-one/", "/news/2019/line-three/", "/news/2019/museums/"}
+
+    oldest = soup(output, "news/2019/line-one/").select_one(".item-neighbours")
+    assert oldest.select('a[rel="prev"]') == []
+    assert "没有更早的消息" in oldest.get_text()
