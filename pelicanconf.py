@@ -49,7 +49,7 @@ PROVINCES = [
 ]
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines"]
+PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"
@@ -116,6 +116,8 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 FEED_MAX_ITEMS = 50
+# Authority of the feed entry ids (tag: URIs); never change it, or readers show every item again.
+FEED_ID_AUTHORITY = "csj.example,2018"
 
 MARKDOWN = {
     "extension_configs": {
