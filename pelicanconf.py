@@ -48,8 +48,24 @@ PROVINCES = [
     {"key": "anhui", "zh": "安徽", "short": "皖", "en": "Anhui"},
 ]
 
+# The action plan's cooperation topics (plugins/action_plan): ordered; a task's `topic` names one.
+ACTION_PLAN_TOPICS = [
+    {"key": "transport", "zh": "交通互联", "en": "Transport Links"},
+    {"key": "energy", "zh": "能源互济", "en": "Energy"},
+    {"key": "innovation", "zh": "科技创新", "en": "Science and Innovation"},
+    {"key": "industry", "zh": "产业协同", "en": "Industrial Coordination"},
+    {"key": "digital", "zh": "信息化", "en": "Digital Infrastructure"},
+    {"key": "credit", "zh": "信用体系", "en": "Credit System"},
+    {"key": "environment", "zh": "生态环保", "en": "Environmental Protection"},
+    {"key": "public-services", "zh": "公共服务", "en": "Public Services"},
+    {"key": "finance", "zh": "商务金融", "en": "Commerce and Finance"},
+    {"key": "cities", "zh": "城市合作", "en": "City Cooperation"},
+    {"key": "market", "zh": "市场监管", "en": "Market Regulation"},
+    {"key": "education-culture", "zh": "教育文化", "en": "Education and Culture"},
+]
+
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds"]
+PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"
@@ -107,6 +123,7 @@ SITEMAP_PAGE_URL = "sitemap/"
 # e.g. {"url": "timeline/", "zh": "一体化时间线"}.
 SECTIONS = [
     {"url": "timeline/", "zh": "一体化时间线"},
+    {"url": "action-plan/", "zh": "行动计划进展"},
 ]
 
 DEFAULT_PAGINATION = 12

@@ -1,0 +1,63 @@
+"""Content-hashed names for the theme's CSS and JS, so a server can cache them for a year.
+
+Templates write `{{ SITEURL }}/{{ 'css/portal.css'|asset }}`: the filter reads the
+file from the theme's static folders, writes a copy named `portal.<hash>.css`
+beside Pelican's own copy in the output, and returns that copy's URL path. A
+changed file gets a new name, so a browser never keeps a stale stylesheet.
+
+Written for the portal because pelican-webassets needs a version manifest kept
+on disk outside the site and `{% assets %}` blocks in every template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from pelican import signals
+
+HASH_LENGTH = 10
+
+
+def fingerprinted_name(name: str, data: bytes) -> str:
+    """`css/portal.css` -> `css/portal.<first HASH_LENGTH hex digits of its SHA-256>.css`."""
+    stem, extension = os.path.splitext(name)
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_LENGTH]}{extension}"
+
+
+def theme_file(settings, name: str) -> Path:
+    """The source of a theme static file, searched like Pelican does (THEME_STATIC_PATHS in order)."""
+    for folder in settings["THEME_STATIC_PATHS"]:
+        candidate = Path(settings["THEME"], folder, name)
+        if candidate.is_file():
+            return candidate
+    searched = ", ".join(str(Path(settings["THEME"], folder)) for folder in settings["THEME_STATIC_PATHS"])
+    raise FileNotFoundError(f"asset filter: no {name!r} in the theme's static folders ({searched})")
+
+
+def asset_filter(settings):
+    written: dict[str, str] = {}
+
+    def asset(name: str) -> str:
+        if name not in written:
+            source = theme_file(settings, name)
+            url_path = "/".join(filter(None, [settings["THEME_STATIC_DIR"],
+                                              fingerprinted_name(name, source.read_bytes())]))
+            destination = Path(settings["OUTPUT_PATH"], url_path)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+            written[name] = url_path
+        return written[name]
+
+    return asset
+
+
+def add_filter(generator):
+    # One filter per generator: every generator (plugins' own too) renders with its own Jinja env.
+    generator.env.filters["asset"] = asset_filter(generator.settings)
+
+
+def register():
+    signals.generator_init.connect(add_filter)
