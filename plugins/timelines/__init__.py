@@ -83,7 +83,7 @@ def history_files(model) -> list[str]:
             continue
         if not name.lower().endswith(HISTORY_EXTENSIONS):
             model.problem(path, "时间线文件夹里只能放 .yaml 文件,这个文件不会被读取 — 请改为 .yaml"
-                                "或移出 content/timeline/ (not a .yaml file)")
+                                " 或移出 content/timeline/ (not a .yaml file)")
             continue
         paths.append(path)
     return paths

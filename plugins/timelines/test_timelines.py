@@ -195,6 +195,9 @@ def test_latest_milestones_on_home_and_field_pages(site):
     anchor = history_link.split("#")[1]
     assert soup(site, "timeline/culture/").find(id=anchor).h3.get_text() == "长三办组建"
     assert soup(site, "fields/education/").select_one("section.milestones") is None
+    anhui = soup(site, "provinces/anhui/").select_one("section.milestones")
+    assert [a.get_text() for a in anhui.select("li a")] == ["交通规划对接", "长三办组建"]
+    assert anhui.select_one("p.more a")["href"] == "/timeline/all/anhui/"
 
 
 def test_timeline_is_in_the_sitemap_and_navigation(site):
