@@ -120,6 +120,15 @@ def test(c, k="", browser=True):
     c.run(f"{VENV_BIN / 'python'} -m pytest -n 2 {selection}", pty=sys.stdout.isatty())
 
 
+@task(help={"articles": "synthetic news items (default 1000)", "only": "portal or stock",
+            "profile": "run the portal's builds under cProfile", "workdir": "keep corpus and outputs here"})
+def bench(c, articles=1000, only="", profile=False, workdir=""):
+    """Time the portal's build against stock Pelican on N synthetic news items."""
+    options = f"--articles {articles}" + (f" --only {only}" if only else "") + (" --profile" if profile else "")
+    options += f" --workdir {workdir}" if workdir else ""
+    c.run(f"{VENV_BIN / 'python'} {ROOT / 'tests' / 'benchmark.py'} {options}", pty=sys.stdout.isatty())
+
+
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "default-jre-headless": "/usr/bin/java",
                    "nginx-light": "/usr/sbin/nginx"}
 

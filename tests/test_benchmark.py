@@ -1,0 +1,76 @@
+"""The build benchmark's smoke run, and cached rebuilds that must equal a full build.
+
+Nothing here is timed: the benchmark's figures are for `invoke bench`, not for CI.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+from benchmark import (
+    PHASES, benchmark, edit_item, failures, format_table, generate_corpus, measure, side_commands,
+)
+
+ARTICLES = 30
+EDIT_NOTE = "本文已根据有关部门通报更新"
+
+
+def test_smoke_run_prints_every_phase_for_both_sides(tmp_path):
+    results = benchmark(ARTICLES, tmp_path)
+
+    assert failures(results) == []
+    rows = format_table(results, ARTICLES).splitlines()[2:]
+    assert [row[:26].strip() for row in rows] == list(PHASES)
+    assert all("FAILED" not in row and "—" not in row for row in rows)
+    # The last phase's output shows the edit: the cache did not serve a stale item.
+    edited = [page for page in (tmp_path / "output-portal" / "news").rglob("index.html")
+              if EDIT_NOTE in page.read_text(encoding="utf-8")]
+    assert len(edited) == 1
+
+
+def test_synthetic_corpus_builds_every_item_field_and_province(tmp_path):
+    items = generate_corpus(tmp_path / "content", ARTICLES)
+    command, output, _ = side_commands("portal", tmp_path, tmp_path / "content")
+
+    run = measure(command, tmp_path, tmp_path / "build.log")
+
+    assert run.ok, run.log
+    chinese_pages = [p for p in (output / "news").rglob("index.html")]
+    assert len(chinese_pages) == len(items)
+    for kind in ("fields", "provinces"):
+        listed = [p for p in (output / kind).glob("*/index.html") if "news/" in p.read_text(encoding="utf-8")]
+        assert len(listed) == {"fields": 7, "provinces": 4}[kind]
+
+
+def tree_differences(left: Path, right: Path, ignore=("pagefind",)) -> list[str]:
+    """Files that differ, or exist on one side only, between two built sites."""
+    comparison = filecmp.dircmp(left, right, ignore=list(ignore))
+    differences = []
+
+    def walk(node, prefix):
+        differences.extend(f"{prefix}{name} (only on one side)" for name in node.left_only + node.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(node.left, node.right, node.common_files, shallow=False)
+        differences.extend(f"{prefix}{name}" for name in mismatch + errors)
+        for name, child in node.subdirs.items():
+            walk(child, f"{prefix}{name}/")
+
+    walk(comparison, "")
+    return differences
+
+
+def test_cached_rebuild_after_an_edit_equals_a_full_build(tmp_path):
+    items = generate_corpus(tmp_path / "content", ARTICLES)
+    command, output, cache = side_commands("portal", tmp_path, tmp_path / "content")
+    assert measure(command, tmp_path, tmp_path / "first.log").ok
+    edit_item(items[len(items) // 2])
+    rebuilt = measure(command, tmp_path, tmp_path / "rebuild.log")
+    assert rebuilt.ok, rebuilt.log
+    shutil.move(output, tmp_path / "rebuilt")
+    shutil.rmtree(cache, ignore_errors=True)
+
+    clean = measure(command, tmp_path, tmp_path / "clean.log")
+
+    assert clean.ok, clean.log
+    assert tree_differences(tmp_path / "rebuilt", output) == []
