@@ -1,0 +1,172 @@
+"""What the pages show: counts and shares per status, breakdowns, facets, changes, the chart.
+
+Pure functions of a Plan; the templates only lay them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .plan import STATUSES, Plan, Report, Status, Task
+
+TASKS_URL = "action-plan/tasks/"
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: Status
+    count: int
+    total: int
+
+    @property
+    def share(self) -> int:
+        """Whole per cent, halves rounded up (65 of 144 → 45)."""
+        return (200 * self.count + self.total) // (2 * self.total) if self.total else 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.count} / {self.total} · {self.share}%"
+
+
+def tally(tasks: list[Task], report: Report | None = None) -> list[StatusCount]:
+    """Tasks per status, in the order of STATUSES: that month's, or the current state."""
+    statuses = [(t.entry_in(report) if report else t.current).status for t in tasks]
+    return [StatusCount(s, statuses.count(s), len(tasks)) for s in STATUSES]
+
+
+# ---------------------------------------------------------------- facets
+
+@dataclass(frozen=True)
+class Facet:
+    """A way to narrow the task table: its URL folder, label, values and how a task matches."""
+
+    key: str
+    zh: str
+    values: tuple  # Terms or Statuses: anything with .key and .zh
+    of_task: Callable[[Task], list]
+
+    def url(self, value) -> str:
+        return f"{TASKS_URL}{self.key}/{value.key}/"
+
+    def keys_of(self, task: Task) -> str:
+        """Space-separated keys, for the table row's data attribute."""
+        return " ".join(v.key for v in self.of_task(task))
+
+
+def facets(plan: Plan, model) -> list[Facet]:
+    return [
+        Facet("topic", "专题", tuple(plan.topics), lambda t: [t.topic]),
+        Facet("field", "领域", tuple(model.fields), lambda t: [t.field]),
+        Facet("province", "牵头省市", tuple(model.provinces), lambda t: t.provinces),
+        Facet("status", "状态", STATUSES, lambda t: [t.current.status]),
+    ]
+
+
+@dataclass
+class Slice:
+    """The tasks that share one value of a facet, e.g. every task led by Anhui."""
+
+    facet: Facet
+    value: object
+    tasks: list[Task]
+
+    @property
+    def url(self) -> str:
+        return self.facet.url(self.value)
+
+    @property
+    def counts(self) -> list[StatusCount]:
+        return tally(self.tasks)
+
+
+def slices(facet: Facet, tasks: list[Task]) -> list[Slice]:
+    return [Slice(facet, value, [t for t in tasks if value in facet.of_task(t)]) for value in facet.values]
+
+
+# ---------------------------------------------------------------- months
+
+@dataclass
+class Change:
+    task: Task
+    before: Status
+    after: Status
+    note: str
+
+
+def changes(plan: Plan, report: Report) -> list[Change]:
+    """Tasks whose status differs from the previous report's."""
+    index = plan.reports.index(report)
+    if index == 0:
+        return []
+    previous = plan.reports[index - 1]
+    found = []
+    for task in plan.tasks:
+        before, after = task.entry_in(previous), task.entry_in(report)
+        if before.status is not after.status:
+            found.append(Change(task, before.status, after.status, after.note))
+    return found
+
+
+# ---------------------------------------------------------------- the chart
+
+@dataclass
+class Segment:
+    count: StatusCount
+    y: float
+    height: float
+
+    @property
+    def text_y(self) -> float:
+        return self.y + self.height / 2
+
+    @property
+    def labelled(self) -> bool:
+        return self.height >= 18  # room for the count inside the bar
+
+
+@dataclass
+class Bar:
+    report: Report
+    x: float
+    width: float
+    segments: list[Segment]
+
+    @property
+    def middle(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    left: int
+    bottom: float  # y of the axis
+    bars: list[Bar]
+    ticks: list[tuple[float, int]]  # (y, value)
+
+
+def tick_step(maximum: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if maximum / step <= 6:
+            return step
+    return maximum
+
+
+def status_chart(plan: Plan, width: int = 640, height: int = 300) -> Chart:
+    """Stacked bars, one per report, bottom up in the order of STATUSES."""
+    left, top, bottom = 44, 12, height - 36
+    total = max(len(plan.tasks), 1)
+    scale = (bottom - top) / total
+    slot = (width - left - 8) / max(len(plan.reports), 1)
+    bars = []
+    for number, report in enumerate(plan.reports):
+        y, segments = float(bottom), []
+        for count in tally(plan.tasks, report):
+            y -= count.count * scale
+            segments.append(Segment(count, round(y, 1), round(count.count * scale, 1)))
+        bars.append(Bar(report, round(left + slot * number + slot * 0.2, 1), round(slot * 0.6, 1), segments))
+    step = tick_step(total)
+    ticks = [(round(bottom - value * scale, 1), value) for value in range(0, total + 1, step)]
+    return Chart(width, height, left, bottom, bars, ticks)
