@@ -124,6 +124,7 @@ SITEMAP_PAGE_URL = "sitemap/"
 SECTIONS = [
     {"url": "timeline/", "zh": "一体化时间线"},
     {"url": "action-plan/", "zh": "行动计划进展"},
+    {"url": "feeds/", "zh": "订阅"},
 ]
 
 DEFAULT_PAGINATION = 12
