@@ -111,6 +111,20 @@ def new(c, title, fields, provinces="", date="", content="content"):
     check(c, content)
 
 
+@task(help={"month": "月报月份 YYYY-MM, e.g. 2019-01"})
+def report(c, month, content="content"):
+    """Start an action-plan monthly report, pre-filled from the latest one; never overwrites."""
+    from action_plan.monthly import ReportRefused, write_report
+    from pelican.settings import read_settings
+
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": os.path.abspath(content)})
+    try:
+        path = write_report(settings, month)  # bad content stops here with the full problem report
+    except ReportRefused as refusal:
+        sys.exit(str(refusal))
+    print(f"已创建 {os.path.relpath(path)} — 请逐项核对状态和说明 (report written)")
+
+
 @task
 def test(c, k="", browser=True):
     """Run the whole test suite (installs Chromium and Java through apt when missing)."""

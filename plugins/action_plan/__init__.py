@@ -14,11 +14,11 @@ from pelican.generators import Generator
 
 from portal_model import model_for, split_list
 
+from . import feed
 from .opendata import history_csv, tasks_csv, tasks_json
-from .plan import STATUSES, check_news_tasks, due_on, load_plan, next_month
+from .plan import PLAN_FOLDER, STATUSES, check_news_tasks, due_on, load_plan, next_month
 from .progress import changes, facets, slices, status_chart, tally
 
-PLAN_FOLDER = "action-plan"
 SETTING = "PORTAL_ACTION_PLAN"
 
 
@@ -48,6 +48,7 @@ class ActionPlanGenerator(Generator):
                 if task_id in by_id:
                     by_id[task_id].news.append(article)
         self.context["action_plan"] = self.plan
+        feed.announce(self.settings)
 
     def generate_output(self, writer):
         if self.plan is None:
@@ -82,6 +83,7 @@ class ActionPlanGenerator(Generator):
                   previous=plan.reports[number - 1] if number else None,
                   following=plan.reports[number + 1] if number + 1 < len(plan.reports) else None)
         self.write_open_data(model)
+        feed.write(model, plan)
 
     def write_open_data(self, model):
         folder = os.path.join(self.output_path, PLAN_FOLDER)

@@ -7,7 +7,7 @@ import os
 
 from portal_model import ContentProblems, PartialDate, model_for, parse_partial_date
 
-from .plan import NOT_STARTED, REPORTS_FOLDER, STATUSES, due_on, load_plan, next_month
+from .plan import NOT_STARTED, PLAN_FOLDER, REPORTS_FOLDER, STATUSES, due_on, load_plan, next_month
 
 
 class ReportRefused(Exception):
@@ -29,9 +29,10 @@ def report_text(plan, month: PartialDate) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(settings, folder: str, month_text: str = "") -> str:
-    """Write `<folder>/reports/<month>.yaml` and return its path; refuse rather than overwrite."""
+def write_report(settings, month_text: str = "") -> str:
+    """Write `<content>/action-plan/reports/<month>.yaml` and return its path; refuse rather than overwrite."""
     model = model_for(settings)
+    folder = os.path.join(settings["PATH"], PLAN_FOLDER)
     plan = load_plan(model, folder)
     if model.problems:
         raise ContentProblems(list(model.problems))

@@ -16,6 +16,7 @@ import yaml
 
 from portal_model import PartialDate, Registry, Term, parse_partial_date, split_list
 
+PLAN_FOLDER = "action-plan"  # in the content folder
 TASKS_FILE = "tasks.yaml"
 REPORTS_FOLDER = "reports"
 TASK_ID = re.compile(r"^[A-Z]+[0-9]+$")
@@ -220,7 +221,7 @@ def read_task(model, path, mapping, number: int, topics: Registry, seen: dict) -
                             "下面缩进写 title、topic 等 (task is not a mapping)")
         return None
     task_id = str(mapping.get("id") or "").strip()
-    what = f"任务 {task_id}" if task_id else f"第 {number} 项任务"
+    what = f"任务 {task_id} " if task_id else f"第 {number} 项任务"
     line = mapping.line
     check_keys(model, path, mapping, TASK_KEYS, what)
     for key in TASK_KEYS:
