@@ -88,6 +88,24 @@ def clean(c):
         shutil.rmtree(ROOT / folder, ignore_errors=True)
 
 
+@task(help={"target": "rsync 目标 (destination): host:/path/ or a folder; default PUBLISH_TARGET in publishconf.py",
+            "content": "内容目录 (content folder)", "output": "构建目录 (build folder)"})
+def publish(c, target="", content="content", output=OUTPUT):
+    """Check the content, build the production site (publishconf.py), rsync it to the web server."""
+    import shlex
+
+    from pelican.settings import read_settings
+
+    check(c, content)  # a bad post stops here, before anything is built or sent
+    pelican(c, content, settings="publishconf.py", output=output)
+    target = target or read_settings(str(ROOT / "publishconf.py"))["PUBLISH_TARGET"]
+    # --checksum leaves unchanged files alone (the server keeps their dates, so their ETags);
+    # --delay-updates and --delete-after swap the site in at the end, never half old, half new.
+    c.run(f"rsync --recursive --links --perms --chmod=D755,F644 --checksum --delay-updates --delete-after "
+          f"{shlex.quote(output)}/ {shlex.quote(target)}")
+    print(f"已发布到 {target}(published)")
+
+
 @task(help={"title": "标题 (title)", "fields": "领域, e.g. transport,innovation",
             "provinces": "省市, e.g. 沪,苏", "date": "YYYY-MM-DD HH:MM (default: now)"})
 def new(c, title, fields, provinces="", date="", content="content"):
@@ -144,7 +162,8 @@ def bench(c, articles=1000, only="", profile=False, workdir=""):
 
 
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "default-jre-headless": "/usr/bin/java",
-                   "nginx-light": "/usr/sbin/nginx"}
+                   "nginx-light": "/usr/sbin/nginx", "rsync": "/usr/bin/rsync",
+                   "libnginx-mod-http-brotli-static": "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"}
 
 
 def ensure_system_packages(c):
