@@ -26,19 +26,26 @@ DEFAULT_DATE_FORMAT = "%Y年%-m月%-d日"
 # The field registry: ordered; adding a field is one entry here.
 FIELDS = [
     {"key": "culture", "zh": "文化", "en": "Culture",
-     "description": "公共文化服务、文旅合作与文化遗产保护的区域协同。"},
+     "description": "公共文化服务、文旅合作与文化遗产保护的区域协同。",
+     "description_en": "Public cultural services, cultural tourism and heritage protection across the region."},
     {"key": "education", "zh": "教育", "en": "Education",
-     "description": "高校联盟、师资交流与优质教育资源共享。"},
+     "description": "高校联盟、师资交流与优质教育资源共享。",
+     "description_en": "University alliances, teacher exchanges and shared access to good schools."},
     {"key": "innovation", "zh": "科创", "en": "Innovation",
-     "description": "G60科创走廊、科技资源共享与产业协同创新。"},
+     "description": "G60科创走廊、科技资源共享与产业协同创新。",
+     "description_en": "The G60 Science and Innovation Corridor, shared research resources and joint innovation."},
     {"key": "transport", "zh": "交通", "en": "Transport",
-     "description": "城际轨道、省际断头路与交通一卡通等互联互通。"},
+     "description": "城际轨道、省际断头路与交通一卡通等互联互通。",
+     "description_en": "Intercity rail, closing road gaps between provinces and one transport card."},
     {"key": "ecology", "zh": "生态环境", "en": "Ecology and Environment",
-     "description": "太湖流域等跨界水体治理与大气污染联防联控。"},
+     "description": "太湖流域等跨界水体治理与大气污染联防联控。",
+     "description_en": "Joint care of shared waters such as Lake Tai and joint control of air pollution."},
     {"key": "credit", "zh": "信用", "en": "Credit",
-     "description": "信用信息共享与跨区域联合奖惩。"},
+     "description": "信用信息共享与跨区域联合奖惩。",
+     "description_en": "Shared credit information and joint rewards and penalties across the region."},
     {"key": "livelihood", "zh": "民生", "en": "Public Services",
-     "description": "异地就医结算、养老与社保等便民服务的互通。"},
+     "description": "异地就医结算、养老与社保等便民服务的互通。",
+     "description_en": "Medical bills settled across provinces, elderly care and social security for residents."},
 ]
 
 PROVINCES = [
@@ -65,7 +72,7 @@ ACTION_PLAN_TOPICS = [
 ]
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan"]
+PLUGINS = ["portal_model", "strict_content", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan", "editions"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"
@@ -77,12 +84,8 @@ IGNORE_FILES = [".#*", "*.yaml", "*.yml"]
 
 ARTICLE_URL = "news/{date:%Y}/{slug}/"
 ARTICLE_SAVE_AS = "news/{date:%Y}/{slug}/index.html"
-ARTICLE_LANG_URL = "{lang}/news/{date:%Y}/{slug}/"
-ARTICLE_LANG_SAVE_AS = "{lang}/news/{date:%Y}/{slug}/index.html"
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
-PAGE_LANG_URL = "{lang}/{slug}/"
-PAGE_LANG_SAVE_AS = "{lang}/{slug}/index.html"
 # Drafts and future-dated items appear nowhere public, not even at a hidden URL.
 WITH_FUTURE_DATES = False
 DRAFT_SAVE_AS = ""
@@ -145,7 +148,9 @@ MARKDOWN = {
     "output_format": "html5",
 }
 # Titles and every other value are escaped unless a template marks it safe.
-JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
+# Interface text is gettext (`{{ _("…") }}`, {% trans %}): plugins/editions installs the catalogue.
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
+                     "extensions": ["jinja2.ext.i18n"]}
 
 SLUG_MAX_LENGTH = 60
 SUMMARY_MAX_CHARS = 120
@@ -154,3 +159,17 @@ FORMATTED_FIELDS = []
 
 # Editors write Markdown only; other formats are reported by the content check.
 READERS = {"rst": None, "html": None, "htm": None}
+
+# The English edition (/en/, plugins/editions): a second run of the build with these settings
+# changed. Its items are the files with `Lang: en`; its interface text is
+# theme/translations/en/LC_MESSAGES/messages.po.
+ENGLISH_EDITION = {
+    "SITENAME": SITENAME_EN,
+    "SITE_DESCRIPTION": "Published by the Yangtze River Delta Regional Cooperation Office: integration"
+                        " news from Shanghai, Jiangsu, Zhejiang and Anhui, a timeline for each field and"
+                        " the progress of the three-year action plan.",
+    "AUTHOR": "Yangtze River Delta Regional Cooperation Office",
+    "SPONSOR": "Yangtze River Delta Regional Cooperation Office",
+    "CONTACT_ADDRESS": "Xuhui District, Shanghai",
+    "DEFAULT_DATE_FORMAT": "%-d %B %Y",
+}

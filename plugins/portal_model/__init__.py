@@ -37,6 +37,7 @@ class Term:
     en: str
     description: str = ""
     aliases: tuple[str, ...] = ()
+    description_en: str = ""
 
     @property
     def url(self) -> str:
@@ -44,6 +45,9 @@ class Term:
 
     def name(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.zh
+
+    def describe(self, lang: str = "zh") -> str:
+        return self.description_en if lang == "en" else self.description
 
     def __str__(self) -> str:
         return self.zh
@@ -103,12 +107,12 @@ def split_list(value) -> list[str]:
 def build_registries(settings) -> tuple[Registry, Registry]:
     fields = Registry("fields", [
         Term("fields", f["key"], f["zh"], f["en"], f.get("description", ""),
-             tuple(f.get("aliases", ())))
+             tuple(f.get("aliases", ())), f.get("description_en", ""))
         for f in settings.get("FIELDS", [])
     ])
     provinces = Registry("provinces", [
         Term("provinces", p["key"], p["zh"], p["en"], p.get("description", ""),
-             (p["short"], *p.get("aliases", ())))
+             (p["short"], *p.get("aliases", ())), p.get("description_en", ""))
         for p in settings.get("PROVINCES", [])
     ])
     return fields, provinces
@@ -276,6 +280,13 @@ class PortalModel:
     fields: Registry
     provinces: Registry
     problems: list[Problem] = dataclass_field(default_factory=list)
+    # Interface text of this build's edition: plugins/editions installs the English catalogue.
+    gettext: object = dataclass_field(default=lambda text: text, repr=False)
+
+    @property
+    def lang(self) -> str:
+        """The language of this build's edition: `zh`, or `en` in the English edition's run."""
+        return self.settings.get("DEFAULT_LANG", "zh")
 
     def problem(self, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(self.relative(path), line, message))
@@ -313,9 +324,13 @@ def model_for(settings) -> PortalModel:
 def install(pelican) -> None:
     # A fresh model per build, so that builds in one process never share problems.
     pelican.settings.pop("PORTAL", None)
-    model_for(pelican.settings)
+    model = model_for(pelican.settings)
+
+    def portal_date(value, lang: str | None = None) -> str:
+        return format_date(value, lang or model.lang)
+
     pelican.settings.setdefault("JINJA_FILTERS", {}).update(
-        {"portal_date": format_date, "absolute_url": model_for(pelican.settings).absolute_url}
+        {"portal_date": portal_date, "absolute_url": model.absolute_url}
     )
 
 

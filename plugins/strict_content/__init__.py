@@ -253,9 +253,18 @@ def sanitize(html_text: str) -> str:
 
 
 class SanitizingMarkdownReader(MarkdownReader):
-    """Pelican's Markdown reader, with the HTML it produces sanitised."""
+    """Pelican's Markdown reader, with the HTML it produces sanitised.
+
+    With SKIP_OTHER_LANGUAGES (set by plugins/editions, where each language
+    edition is its own run) a file in another language than the run's
+    DEFAULT_LANG is not parsed at all: Pelican skips it as a SkipStub.
+    """
 
     def read(self, source_path):
+        if self.settings.get("SKIP_OTHER_LANGUAGES"):
+            source = self.settings.get("PORTAL_SOURCES", {}).get(os.path.abspath(source_path))
+            if source is not None and source.lang != self.settings["DEFAULT_LANG"]:
+                return "", {"status": "skip"}
         content, metadata = super().read(source_path)
         return sanitize(content), metadata
 
@@ -303,7 +312,9 @@ class PelicanErrorCollector(logging.Handler):
 
 def check_before_build(pelican) -> None:
     model = model_for(pelican.settings)
-    pelican.settings["PORTAL_SOURCES"] = check_content(model)
+    # Another edition's run of the same build hands over the sources it checked (plugins/editions).
+    if "PORTAL_SOURCES" not in pelican.settings:
+        pelican.settings["PORTAL_SOURCES"] = check_content(model)
     collector = PelicanErrorCollector(model)
     logging.getLogger("pelican").addHandler(collector)
     pelican.settings["PORTAL_ERROR_COLLECTOR"] = collector

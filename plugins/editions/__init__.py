@@ -1,0 +1,266 @@
+"""Three editions of the portal: 简体 (zh-Hans) at the root, English at /en/, 繁體 (zh-Hant) at /zh-hant/.
+
+- The root run is Pelican's own. When it is finalized, the Traditional edition
+  is converted from its output (traditional.py), then the English edition is
+  built by a second Pelican run of the same content into <output>/en, with the
+  sources the root run already checked, so every plugin writes its English
+  pages and files by itself and nothing is read or checked twice.
+- Interface text comes from the gettext catalogue theme/translations
+  (catalogue.py), installed into every Jinja environment and the portal model.
+- Every page knows its counterparts in the other editions (`edition_links`).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from jinja2 import BytecodeCache
+from pelican import Pelican, signals
+
+from portal_model import SHANGHAI, model_for, parse_datetime
+
+from .catalogue import translations_for
+from .traditional import LinkRewriter, write_traditional
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Edition:
+    key: str  # BCP 47 tag, as in hreflang: zh-Hans, zh-Hant, en
+    prefix: str  # its URL folder: "", "zh-hant/", "en/"
+    lang: str  # the Lang: of its items, the catalogue it uses
+    html_lang: str  # <html lang>, xml:lang of its feeds
+    label: str  # on the switcher
+    name: str  # its name in its own language
+
+    @property
+    def folder(self) -> str:
+        return self.prefix.rstrip("/")
+
+
+SIMPLIFIED = Edition("zh-Hans", "", "zh", "zh-CN", "简", "简体中文")
+TRADITIONAL = Edition("zh-Hant", "zh-hant/", "zh", "zh-Hant", "繁", "繁體中文")
+ENGLISH = Edition("en", "en/", "en", "en", "EN", "English")
+EDITIONS = (SIMPLIFIED, TRADITIONAL, ENGLISH)
+BY_KEY = {edition.key: edition for edition in EDITIONS}
+# Pages 2, 3 … of a listing have no counterpart of the same number in another language.
+LATER_PAGE = re.compile(r"(?:^|(?<=/))page/\d+/$")
+# Folders of the output that belong to no edition: never converted, never moved into one.
+SEARCH_INDEX = "pagefind"
+
+
+def current_edition(settings) -> Edition:
+    return BY_KEY[settings.get("EDITION", SIMPLIFIED.key)]
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per build, not once per generator and edition.
+
+    Every generator of both runs has its own Jinja environment, all configured
+    alike (JINJA_ENVIRONMENT); Jinja keys each entry by template and source checksum.
+    """
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+# ---------------------------------------------------------------- counterparts
+
+@dataclass(frozen=True)
+class EditionLink:
+    """Where a page is in one edition: `href` for links, `absolute` for hreflang."""
+
+    edition: Edition
+    href: str
+    absolute: str
+    exact: bool  # the same page (False: the edition's home, for want of a translation)
+    current: bool
+
+
+def is_public(source, settings, now: datetime) -> bool:
+    """Written by Pelican: not a draft, not dated in the future."""
+    if source.meta.get("status", "published").strip().lower() == "draft":
+        return False
+    date = source.meta.get("date")
+    return settings.get("WITH_FUTURE_DATES", True) or not date or parse_datetime(date) <= now
+
+
+def source_path(settings, source) -> str:
+    """The page path of an item or standing page, from ARTICLE_URL / PAGE_URL."""
+    pattern = settings["ARTICLE_URL" if source.kind == "article" else "PAGE_URL"]
+    date = parse_datetime(source.meta["date"]) if source.meta.get("date") else None
+    return pattern.format(slug=source.slug, date=date, lang=source.lang)
+
+
+class Counterparts:
+    """Items and standing pages by language and path; a translation shares kind and slug."""
+
+    def __init__(self, settings):
+        now = datetime.now(SHANGHAI)
+        self.key_of: dict[tuple[str, str], tuple[str, str]] = {}
+        self.path_of: dict[tuple[str, str], dict[str, str]] = {}
+        for source in settings.get("PORTAL_SOURCES", {}).values():
+            if is_public(source, settings, now):
+                path, key = source_path(settings, source), (source.kind, source.slug)
+                self.key_of[(source.lang, path)] = key
+                self.path_of.setdefault(key, {})[source.lang] = path
+
+    def path_in(self, lang: str, here: Edition, page_path: str) -> str | None:
+        """The page's path in another language; None when it has no counterpart there."""
+        key = self.key_of.get((here.lang, page_path))
+        if key is not None:
+            return self.path_of[key].get(lang)
+        if lang == here.lang:
+            return page_path
+        # A section page (listing, timeline, feeds …): every edition has it, but not its page 2.
+        return None if LATER_PAGE.search(page_path) else page_path
+
+
+class EditionSwitch:
+    """The `edition_links(page_path)` of templates: the page in every edition."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.here = current_edition(settings)
+        self.siteurl = settings["EDITIONS_SITEURL"]
+        self.absolute_base = settings["EDITIONS_ABSOLUTE_URL"]
+
+    @functools.cached_property
+    def counterparts(self) -> Counterparts:
+        # Built on first use, when the content check has passed (dates are valid).
+        return Counterparts(self.settings)
+
+    def __call__(self, page_path: str) -> list[EditionLink]:
+        links = []
+        for edition in EDITIONS:
+            if edition is self.here or edition.lang == self.here.lang:
+                path = page_path
+            else:
+                path = self.counterparts.path_in(edition.lang, self.here, page_path)
+            target = edition.prefix + (path if path is not None else "")
+            links.append(EditionLink(edition, f"{self.siteurl}/{target}",
+                                     self.absolute_base + target, path is not None,
+                                     edition is self.here))
+        return links
+
+
+# ---------------------------------------------------------------- the runs
+
+def prepare(pelican) -> None:
+    """Mark the run's edition; give templates and plugins its language and interface text."""
+    settings = pelican.settings
+    if "EDITION" not in settings:  # the root run
+        settings["EDITION"] = SIMPLIFIED.key
+        settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
+        settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")
+        settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
+                                         "bytecode_cache": CompiledTemplates()}
+    # Items of the other language are the other run's: not even parsed in this one.
+    settings["SKIP_OTHER_LANGUAGES"] = True
+    edition = current_edition(settings)
+    translations = translations_for(settings["THEME"], edition.lang)
+    model_for(settings).gettext = translations.gettext
+    settings.setdefault("JINJA_GLOBALS", {}).update(
+        edition=edition, editions=EDITIONS, edition_links=EditionSwitch(settings))
+
+
+def install_translations(generator) -> None:
+    edition = current_edition(generator.settings)
+    generator.env.add_extension("jinja2.ext.i18n")
+    generator.env.install_gettext_translations(
+        translations_for(generator.settings["THEME"], edition.lang), newstyle=True)
+
+
+def is_run_state(key: str) -> bool:
+    """PORTAL and PORTAL_* settings are one run's state (the model, pages written, feeds …).
+
+    The checked sources are the exception: the English run reuses them.
+    """
+    return (key == "PORTAL" or key.startswith("PORTAL_")) and key != "PORTAL_SOURCES"
+
+
+def english_settings(settings) -> dict:
+    """The root run's settings for the English run: same content, its own output under en/."""
+    english = {key: copy.copy(value) if isinstance(value, (dict, list, set)) else value
+               for key, value in settings.items() if not is_run_state(key)}
+    english.update(settings.get("ENGLISH_EDITION", {}))
+    english.update(
+        EDITION=ENGLISH.key,
+        DEFAULT_LANG=ENGLISH.lang,
+        OUTPUT_PATH=os.path.join(settings["OUTPUT_PATH"], ENGLISH.folder),
+        SITEURL=f"{settings['EDITIONS_SITEURL']}/{ENGLISH.folder}",
+        CACHE_PATH=os.path.join(settings["CACHE_PATH"], ENGLISH.folder),
+        DELETE_OUTPUT_DIRECTORY=False,
+        # plugins/search indexes the whole site, every edition, once the root run is done.
+        SEARCH_INDEX=False,
+        # One copy of the theme's assets for every edition: /static/, not /en/static/.
+        THEME_STATIC_DIR=f"../{settings['THEME_STATIC_DIR']}",
+    )
+    return english
+
+
+def traditional_rewriter(settings) -> LinkRewriter:
+    absolute_base = settings["EDITIONS_ABSOLUTE_URL"]
+    root_path = re.sub(r"^[a-z]+://[^/]+", "", settings["EDITIONS_SITEURL"]).rstrip("/")
+    shared = {settings["THEME_STATIC_DIR"], SEARCH_INDEX, *settings.get("STATIC_PATHS", ()),
+              *(edition.folder for edition in EDITIONS if edition.prefix)}
+    authority = settings.get("FEED_ID_AUTHORITY")
+    return LinkRewriter(TRADITIONAL.prefix, absolute_base, root_path, frozenset(shared),
+                        f"tag:{authority}:" if authority else "")
+
+
+def announce_sitemaps(settings) -> None:
+    """Crawlers read /robots.txt only: it names every edition's sitemap."""
+    output = settings["OUTPUT_PATH"]
+    robots = os.path.join(output, "robots.txt")
+    if not os.path.exists(robots):
+        return
+    lines = []
+    for edition in EDITIONS[1:]:
+        edition_robots = os.path.join(output, edition.folder, "robots.txt")
+        if os.path.exists(edition_robots):
+            os.remove(edition_robots)
+        if os.path.exists(os.path.join(output, edition.folder, "sitemap.xml")):
+            lines.append(f"Sitemap: {settings['EDITIONS_ABSOLUTE_URL']}{edition.prefix}sitemap.xml")
+    with open(robots, "a", encoding="utf-8") as handle:
+        handle.write("".join(f"{line}\n" for line in lines))
+
+
+def build_other_editions(pelican) -> None:
+    settings = pelican.settings
+    if current_edition(settings) is not SIMPLIFIED:
+        return
+    wanted = settings.get("OTHER_EDITIONS", (TRADITIONAL.key, ENGLISH.key))
+    if TRADITIONAL.key in wanted:
+        started = time.perf_counter()
+        rewriter = traditional_rewriter(settings)
+        count = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared))
+        log.info("editions: %s, %d files converted in %.2f s", TRADITIONAL.key, count,
+                 time.perf_counter() - started)
+    if ENGLISH.key in wanted:
+        started = time.perf_counter()
+        Pelican(english_settings(settings)).run()
+        log.info("editions: %s built in %.2f s", ENGLISH.key, time.perf_counter() - started)
+    announce_sitemaps(settings)
+
+
+def register():
+    signals.initialized.connect(prepare)
+    signals.generator_init.connect(install_translations)
+    signals.finalized.connect(build_other_editions)
