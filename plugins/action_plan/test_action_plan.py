@@ -384,9 +384,11 @@ def test_task_table_narrows_by_province_and_status_in_place_and_without_script(o
         without_script = browser.new_page(java_script_enabled=False)
         without_script.goto(f"{base}/action-plan/tasks/")
         assert not without_script.locator("[data-task-filter]").is_visible()
+        without_script.click(".plan-facets summary")
         without_script.click(".plan-facets a[href='/action-plan/tasks/province/anhui/']")
         assert without_script.url == f"{base}/action-plan/tasks/province/anhui/"
         assert visible_ids_static(without_script) == ["T002", "T004"]
+        without_script.click(".plan-facets summary")
         without_script.click(".plan-facets a[href='/action-plan/tasks/status/delayed/']")
         assert visible_ids_static(without_script) == ["T002"]
 
