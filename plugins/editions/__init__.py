@@ -39,6 +39,7 @@ class Edition:
     prefix: str  # its URL folder: "", "zh-hant/", "en/"
     lang: str  # the Lang: of its items, the catalogue it uses
     html_lang: str  # <html lang>, xml:lang of its feeds
+    locale: str  # og:locale
     label: str  # on the switcher
     name: str  # its name in its own language
 
@@ -47,9 +48,10 @@ class Edition:
         return self.prefix.rstrip("/")
 
 
-SIMPLIFIED = Edition("zh-Hans", "", "zh", "zh-CN", "简", "简体中文")
-TRADITIONAL = Edition("zh-Hant", "zh-hant/", "zh", "zh-Hant", "繁", "繁體中文")
-ENGLISH = Edition("en", "en/", "en", "en", "EN", "English")
+SIMPLIFIED = Edition("zh-Hans", "", "zh", "zh-CN", "zh_CN", "简", "简体中文")
+# Written by converting the simplified pages, which turns zh-CN/zh_CN into these (traditional.py).
+TRADITIONAL = Edition("zh-Hant", "zh-hant/", "zh", "zh-Hant", "zh_TW", "繁", "繁體中文")
+ENGLISH = Edition("en", "en/", "en", "en", "en_GB", "EN", "English")
 EDITIONS = (SIMPLIFIED, TRADITIONAL, ENGLISH)
 BY_KEY = {edition.key: edition for edition in EDITIONS}
 # Pages 2, 3 … of a listing have no counterpart of the same number in another language.

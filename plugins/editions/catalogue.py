@@ -25,8 +25,9 @@ METHOD_MAP = [
 ]
 OPTIONS_MAP = {"theme/templates/**.html": {
     "extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
-# `model.gettext("…")` in plugins, `_("…")` / {% trans %} in templates.
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+# `model.gettext("…")` and `N_("…")` (marked, translated later) in plugins, `_("…")` / {% trans %}
+# in templates.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def catalogue_folder(theme: str | Path) -> Path:

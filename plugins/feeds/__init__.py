@@ -102,15 +102,30 @@ class Edition:
     labels: dict = dataclass_field(hash=False, compare=False)
 
 
+def N_(text: str) -> str:
+    """Marks interface text for the catalogue (plugins/editions); translated in `run_edition`."""
+    return text
+
+
 ROOT_EDITION = Edition("", "zh", "zh-CN", {
     "site": "中国长三角",
-    "all": "全部消息", "field": "{field}", "province": "{province}",
+    "all": N_("全部消息"), "field": "{field}", "province": "{province}",
     "pair": "{field} · {province}",
-    "title": "{site}:{name}",
-    "description": "{site}({name})最新消息",
-    "group.all": "全部消息", "group.field": "按领域", "group.province": "按省市",
-    "group.pair": "按领域和省市",
+    "title": N_("{site}:{name}"),
+    "description": N_("{site}({name})最新消息"),
+    "group.all": N_("全部消息"), "group.field": N_("按领域"), "group.province": N_("按省市"),
+    "group.pair": N_("按领域和省市"),
 })
+
+
+def run_edition(model) -> Edition:
+    """The edition a run writes at its output root: the root one, or the English one when
+    plugins/editions builds English in its own run (model.lang "en", words from model.gettext)."""
+    if model.lang == ROOT_EDITION.lang:
+        return ROOT_EDITION
+    words = {key: model.gettext(text) for key, text in ROOT_EDITION.labels.items()}
+    words["site"] = model.settings.get("SITENAME", words["site"])
+    return Edition(ROOT_EDITION.prefix, model.lang, model.lang, words)
 
 
 @dataclass(frozen=True)
@@ -210,7 +225,7 @@ def news_entry(model, edition: Edition, article) -> Entry:
 
 def feeds_for(model, thing=None, edition: Edition | None = None) -> list[FeedSpec]:
     """The feeds a page advertises: those of a term or news item, then all news."""
-    edition = edition or ROOT_EDITION
+    edition = edition or run_edition(model)
     wanted = []
     if isinstance(thing, Term):
         wanted.append((thing.kind[:-1], thing))
@@ -373,7 +388,8 @@ def write_bytes(settings, site_path: str, data: bytes) -> None:
 def opml(model, specs: list[FeedSpec]) -> bytes:
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = f"{model.settings.get('SITENAME', '')} 订阅源"
+    etree.SubElement(head, "title").text = model.gettext("{site} 订阅源").format(
+        site=model.settings.get("SITENAME", ""))
     etree.SubElement(head, "ownerName").text = model.settings.get("AUTHOR", "")
     body = etree.SubElement(root, "body")
     groups = {}
@@ -444,10 +460,9 @@ def feeds_page(model, edition: Edition, feeds: list[tuple[FeedSpec, list]]) -> F
 class FeedsGenerator(Generator):
     """Collects the root edition's news feeds in generate_context, writes them and /feeds/ in generate_output."""
 
-    edition = ROOT_EDITION
-
     def generate_context(self):
         model = model_for(self.settings)
+        self.edition = run_edition(model)
         self.items = [a for a in self.context.get("articles", []) if a.lang == self.edition.lang]
         self.feeds = news_feeds(model, self.edition, self.items)
         for spec, _ in self.feeds:
@@ -466,8 +481,15 @@ class FeedsGenerator(Generator):
 
 # ---------------------------------------------------------------- wiring
 
+def enabled(pelican) -> bool:
+    # Signal receivers stay connected for the whole process; act only in builds that load this plugin.
+    return __name__ in pelican.settings.get("PLUGINS", ())
+
+
 def check_settings(pelican) -> None:
     """Settings problems go into the build's one report."""
+    if not enabled(pelican):
+        return
     settings = pelican.settings
     model = model_for(settings)
     settings.pop("PORTAL_FEEDS", None)  # a fresh list of feeds per build
@@ -489,7 +511,7 @@ def check_settings(pelican) -> None:
 
 
 def get_generators(pelican):
-    return FeedsGenerator
+    return FeedsGenerator if enabled(pelican) else []
 
 
 def register():

@@ -305,21 +305,24 @@ def event_json(model, event: TimelineEvent) -> dict:
 
 def timeline_json(model, timeline: Timeline) -> dict:
     return {
-        "title": timeline_title(timeline.field),
+        "title": timeline_title(model, timeline.field),
         "field": timeline.field.key if timeline.field else None,
         "url": model.absolute_url(timeline.url),
         "events": [event_json(model, e) for e in timeline.events],
     }
 
 
-def timeline_title(field: Term | None) -> str:
-    return f"{field.zh}领域一体化时间线" if field else "长三角一体化时间线"
+def timeline_title(model, field: Term | None) -> str:
+    """In the build's edition language (plugins/editions installs model.gettext)."""
+    if field:
+        return model.gettext("{field}领域一体化时间线").format(field=field.name(model.lang))
+    return model.gettext("长三角一体化时间线")
 
 
 def timelinejs_event(model, event: TimelineEvent, grouped: bool) -> dict:
     """A TimelineJS3 slide: only the date parts that are known."""
     when = event.when
-    start = {"year": when.year, "display_date": when.format("zh")}
+    start = {"year": when.year, "display_date": when.format(model.lang)}
     if when.month:
         start["month"] = when.month
     if when.day:
@@ -327,21 +330,21 @@ def timelinejs_event(model, event: TimelineEvent, grouped: bool) -> dict:
     text = f"<p>{html.escape(event.description)}</p>" if event.description else ""
     link = event.absolute_link(model)
     if link:
-        words = "相关链接" if event.external else "阅读全文"
+        words = model.gettext("相关链接") if event.external else model.gettext("阅读全文")
         text += f'<p><a href="{html.escape(link)}">{words}</a></p>'
     slide = {"unique_id": event.id, "start_date": start,
              "text": {"headline": html.escape(event.label), "text": text}}
     if grouped and event.fields:
-        slide["group"] = event.fields[0].zh
+        slide["group"] = event.fields[0].name(model.lang)
     return slide
 
 
 def timelinejs_json(model, timeline: Timeline) -> dict:
     """The TimelineJS3 JSON format (timeline.knightlab.com/docs/json-format.html)."""
-    description = timeline.field.description if timeline.field else model.settings.get(
+    description = timeline.field.describe(model.lang) if timeline.field else model.settings.get(
         "SITE_DESCRIPTION", "")
     return {
-        "title": {"text": {"headline": timeline_title(timeline.field),
+        "title": {"text": {"headline": timeline_title(model, timeline.field),
                            "text": html.escape(description)}},
         "scale": "human",
         "events": [timelinejs_event(model, e, grouped=timeline.field is None)
@@ -389,7 +392,7 @@ class TimelinesGenerator(Generator):
                 f"{timeline.url}index.html", template, self.context,
                 relative_urls=self.settings["RELATIVE_URLS"], template_name="timeline",
                 url=timeline.url, timeline=timeline,
-                page_title=timeline_title(timeline.field),
+                page_title=timeline_title(model, timeline.field),
             )
             if timeline.data_path:
                 write_json(self.output_path, f"{timeline.data_path}.json",
