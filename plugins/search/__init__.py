@@ -5,6 +5,7 @@ finished HTML and writes a static index to `/pagefind/`; the search page queries
 it in the browser with `pagefind.js`, served from the site itself. Only the
 regions the theme marks `data-pagefind-body` (news items, standing pages) are
 indexed, so pages that are never written (drafts, future items) cannot be found.
+Chinese is indexed character by character: see indexing.py for why.
 
 Pagefind splits its index by each page's `<html lang>`: one run over the whole
 output gives one index per edition (`zh-cn`, `zh-hant`, `en`). That run must come
@@ -17,9 +18,7 @@ pelican-granular-signals, which is sent after every `finalized` receiver has run
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -28,11 +27,12 @@ import pelican.plugins.granular_signals
 from pelican import signals
 from pelican.generators import Generator
 
+from .indexing import BUNDLE_FOLDER, write_index
+
 log = logging.getLogger(__name__)
 
-SEARCH_URL = "search/"
-BUNDLE_FOLDER = "pagefind"
 DEFAULTS = {
+    "SEARCH_URL": "search/",
     # Long enough for an English phrase; the old portal allowed 20 characters.
     "SEARCH_MAX_LENGTH": 50,
     # False for a build that is itself part of a larger site, indexed as a whole afterwards.
@@ -44,7 +44,6 @@ def add_settings(pelican_instance):
     settings = pelican_instance.settings
     for name, value in DEFAULTS.items():
         settings.setdefault(name, value)
-    settings.setdefault("SEARCH_URL", SEARCH_URL)
     # The index covers every edition, so it lives once, at the root of the whole site.
     settings.setdefault("SEARCH_BUNDLE_URL", f"{settings['SITEURL']}/{BUNDLE_FOLDER}/")
 
@@ -54,22 +53,10 @@ class SearchPageGenerator(Generator):
 
     def generate_output(self, writer):
         writer.write_file(
-            f"{SEARCH_URL}index.html", self.get_template("search"), self.context,
-            relative_urls=self.settings["RELATIVE_URLS"], template_name="search", url=SEARCH_URL,
+            f"{self.settings['SEARCH_URL']}index.html", self.get_template("search"), self.context,
+            relative_urls=self.settings["RELATIVE_URLS"], template_name="search",
+            url=self.settings["SEARCH_URL"],
         )
-
-
-async def write_index(site: Path) -> dict[str, int]:
-    """Index the HTML pages under `site` into `site/pagefind/`; return pages per language."""
-    from pagefind.index import PagefindIndex
-
-    bundle = site / BUNDLE_FOLDER
-    # A fresh bundle: index files are named by hash and would pile up over rebuilds.
-    shutil.rmtree(bundle, ignore_errors=True)
-    async with PagefindIndex(config={"output_path": str(bundle)}) as index:
-        await index.add_directory(str(site))
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    return {lang: language["page_count"] for lang, language in entry["languages"].items()}
 
 
 def index_site(pelican_instance):

@@ -1,0 +1,311 @@
+"""Search: the Pagefind index of every edition, the search page, the header box, and a reader
+searching in headless Chromium (Chinese, Traditional and English queries, filters, no JavaScript)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from portal_model import model_for
+from search.indexing import SEPARATOR, spaced_html, spaced_text
+from sitebuild import build_site, chromium, serve, settings_for, soup
+from theme_pages import site  # noqa: F401 (fixture: the sample portal)
+
+# ---------------------------------------------------------------- the index, unit
+
+
+def test_every_han_character_becomes_a_word_and_nothing_else_changes():
+    assert spaced_text("G60科创走廊 “一网通办”") == "G60　科　创　走　廊　 “　一　网　通　办　”"
+    assert spaced_text("Credit platform 2018") == "Credit platform 2018"
+    # Markup, attributes and URLs of the copy Pagefind reads stay as they were.
+    html = '<a href="/fields/信用/" data-pagefind-filter="field">信用</a>'
+    assert spaced_html(html) == '<a href="/fields/信用/" data-pagefind-filter="field">　信　用　</a>'
+
+
+# ---------------------------------------------------------------- the index of a small site
+
+SMALL_SITE = {
+    "news/credit.md": """\
+        Title: 信用长三角平台上线
+        Date: 2019-03-01 09:00
+        Fields: credit
+        Provinces: 上海
+        Slug: credit-platform
+
+        区域信用信息共享平台正式上线,企业证照实现一网通办。
+        """,
+    "news/credit-en.md": """\
+        Title: Credit platform goes live
+        Date: 2019-03-01 09:00
+        Fields: credit
+        Lang: en
+        Slug: credit-platform
+
+        The regional credit information platform went live.
+        """,
+    "news/draft.md": """\
+        Title: 草稿消息
+        Date: 2019-03-02
+        Fields: credit
+        Status: draft
+
+        DRAFTMARKER 这条消息还没有发布。
+        """,
+    "news/future.md": """\
+        Title: 未来消息
+        Date: 2999-01-01
+        Fields: credit
+
+        FUTUREMARKER 这条消息的日期还没到。
+        """,
+    "pages/about.md": """\
+        Title: 关于本站
+        Slug: about
+
+        本站由长三办主办。
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory):
+    return build_site(SMALL_SITE, tmp_path_factory.mktemp("search"))
+
+
+def indexed_pages(output: Path) -> list[dict]:
+    """Every record of the built index (Pagefind's fragments: gzip, a signature, then JSON)."""
+    records = []
+    for fragment in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(fragment.read_bytes())
+        record = json.loads(data[data.index(b"{"):])
+        record["language"] = fragment.name.split("_")[0]
+        records.append(record)
+    return records
+
+
+def readable(text: str) -> str:
+    return text.replace(SEPARATOR, "")
+
+
+def test_one_index_per_edition(small_site):
+    entry = json.loads((small_site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == {"zh-cn", "zh-hant", "en"}
+    languages = {record["url"]: record["language"] for record in indexed_pages(small_site)}
+    assert languages == {
+        "/news/2019/credit-platform/": "zh-cn",
+        "/about/": "zh-cn",
+        "/zh-hant/news/2019/credit-platform/": "zh-hant",
+        "/zh-hant/about/": "zh-hant",
+        "/en/news/2019/credit-platform/": "en",
+    }
+
+
+def test_items_carry_title_date_and_filters_in_their_editions_words(small_site):
+    records = {record["url"]: record for record in indexed_pages(small_site)}
+    item = records["/news/2019/credit-platform/"]
+    assert readable(item["meta"]["title"]) == "信用长三角平台上线"
+    assert readable(item["meta"]["date"]) == "2019年3月1日"
+    assert {name: [readable(v) for v in values] for name, values in item["filters"].items()} == {
+        "field": ["信用"], "province": ["上海"]}
+    traditional = records["/zh-hant/news/2019/credit-platform/"]
+    assert readable(traditional["meta"]["title"]) == "信用長三角平臺上線"
+    english = records["/en/news/2019/credit-platform/"]
+    assert english["meta"]["title"] == "Credit platform goes live"
+    assert english["filters"]["field"] == ["Credit"]
+    # The item's facts (labels, source, tags) are metadata, not text to search or quote.
+    assert "发布日期" not in readable(item["content"])
+
+
+def test_chinese_is_indexed_one_character_per_word_in_both_scripts(small_site):
+    records = {record["url"]: record for record in indexed_pages(small_site)}
+    for url, phrase in [("/news/2019/credit-platform/", "一网通办"),
+                        ("/zh-hant/news/2019/credit-platform/", "一網通辦")]:
+        # Pagefind keeps the separators as a space and a zero-width space.
+        words = re.split(r"[\s\u200b]+", records[url]["content"])
+        position = words.index(phrase[0])
+        assert words[position:position + len(phrase)] == list(phrase)
+
+
+def test_drafts_and_future_items_are_not_in_the_index(small_site):
+    text = " ".join(record["content"] for record in indexed_pages(small_site))
+    assert "DRAFTMARKER" not in text
+    assert "FUTUREMARKER" not in text
+
+
+def test_pages_without_a_marked_region_are_not_indexed(small_site):
+    urls = {record["url"] for record in indexed_pages(small_site)}
+    assert not urls & {"/", "/search/", "/fields/credit/", "/sitemap/", "/en/search/"}
+
+
+# ---------------------------------------------------------------- the search page and the header box
+
+@pytest.mark.parametrize("edition", ["", "zh-hant/", "en/"])
+def test_every_page_has_a_search_box_that_works_without_javascript(small_site, edition):
+    for path in ["", "fields/credit/", "news/2019/credit-platform/"]:
+        page = soup(small_site, edition + path)
+        form = page.select_one("header form[role=search]")
+        assert form["action"] == f"/{edition}search/" and form.get("method", "get") == "get"
+        field = form.select_one("input[name=q]")
+        assert page.select_one(f"label[for={field['id']}]").get_text(strip=True)
+        assert int(field["maxlength"]) >= 20
+
+
+@pytest.mark.parametrize("edition, lang", [("", "zh-CN"), ("zh-hant/", "zh-Hant"), ("en/", "en")])
+def test_the_search_page_of_each_edition(small_site, edition, lang):
+    page = soup(small_site, f"{edition}search/")
+    assert page.html["lang"] == lang  # Pagefind searches the index of this language
+    main = page.select_one("main")
+    assert main.select_one("[data-search]")["data-bundle"] == "/pagefind/"
+    form = main.select_one("form[role=search]")
+    assert page.select_one(f"label[for={form.select_one('input[name=q]')['id']}]")
+    status = main.select_one("[data-search-status]")
+    assert status["role"] == "status" and status["aria-live"] == "polite"
+    scripts = [script["src"] for script in page.select("script[src]")]
+    assert any(re.search(r"/js/search\.[0-9a-f]+\.js$", src) for src in scripts)
+    assert not main.select("script, [style]"), "inline scripts and styles are refused by the site's CSP"
+
+
+def test_without_javascript_the_search_page_points_to_the_fields_and_the_site_map(small_site, tmp_path):
+    settings = settings_for(tmp_path, tmp_path)
+    nojs = soup(small_site, "search/").select_one("[data-search-nojs]")
+    assert "JavaScript" in nojs.get_text()
+    links = {a["href"] for a in nojs.select("a")}
+    assert links == {f"/{field.url}" for field in model_for(settings).fields} | {"/sitemap/"}
+    options = [option.get_text() for option in soup(small_site, "search/").select("select[data-filter=field] option")]
+    assert options[1:] == [field.zh for field in model_for(settings).fields]
+
+
+# ---------------------------------------------------------------- a reader in Chromium
+
+CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'"
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    """A reader under the site's strict Content-Security-Policy; fails the test on a script error."""
+    context = browser.new_context()
+
+    def with_policy(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+
+    context.route("**/*", with_policy)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    yield page
+    context.close()
+    assert errors == []
+
+
+def results(page) -> list[dict]:
+    """The results shown, once the search is done."""
+    page.wait_for_selector("[data-search-results][aria-busy=false]", state="attached")
+    return page.eval_on_selector_all(".search-result", """items => items.map(item => ({
+        href: item.querySelector('a').getAttribute('href'),
+        title: item.querySelector('a').textContent,
+        tags: Array.from(item.querySelectorAll('.tag'), tag => tag.textContent),
+        marks: Array.from(item.querySelectorAll('mark'), mark => mark.textContent),
+    }))""")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, first", [
+    ("一网通办", "/news/2018/g60-one-network-licensing/"),
+    ("G60", None),
+])
+def test_a_chinese_query_from_the_header_box_finds_the_item_first(page, base_url, query, first):
+    page.goto(f"{base_url}/")
+    page.fill("header input[name=q]", query)
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    found = results(page)
+    assert found, f"nothing found for {query}"
+    if first:
+        assert found[0]["href"] == first
+    assert query in found[0]["title"]
+    assert query in found[0]["marks"], "the match is highlighted"
+    assert page.input_value("#search-query") == query
+    assert query in page.inner_text("[data-search-status]")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query", ["异地就医", "2018"])
+def test_queries_in_chinese_and_digits_find_pages_that_contain_them(page, base_url, query):
+    page.goto(f"{base_url}/search/?q={query}")
+    found = results(page)
+    assert found and query in found[0]["marks"]
+
+
+@pytest.mark.browser
+def test_a_field_filter_narrows_the_results(page, base_url):
+    page.goto(f"{base_url}/search/?q=G60")
+    everything = results(page)
+    page.select_option("#search-field", label="信用")
+    page.wait_for_url(re.compile(r"[?&]field=%E4%BF%A1%E7%94%A8"))  # 信用
+    narrowed = results(page)
+    assert 0 < len(narrowed) < len(everything)
+    assert all("信用" in result["tags"] for result in narrowed)
+    # The filter is in the address, so the narrowed search can be shared or bookmarked.
+    page.reload()
+    assert page.input_value("#search-field") == "信用"
+    assert results(page) == narrowed
+
+
+@pytest.mark.browser
+def test_a_traditional_query_finds_traditional_pages(page, base_url):
+    page.goto(f"{base_url}/zh-hant/search/?q=長三角")
+    found = results(page)
+    assert found and all(result["href"].startswith("/zh-hant/") for result in found)
+    assert all("長三角" in result["marks"] for result in found[:10])
+    assert "結果" in page.inner_text("[data-search-status]")  # the Traditional page's own words
+
+
+@pytest.mark.browser
+def test_an_english_query_finds_the_english_item(page, base_url):
+    page.goto(f"{base_url}/en/search/?q=credit")
+    found = results(page)
+    assert found and all(result["href"].startswith("/en/") for result in found)
+    assert "Credit Platform" in found[0]["title"]
+    assert "Credit" in found[0]["tags"]
+
+
+@pytest.mark.browser
+def test_more_results_by_keyboard_moves_focus_to_the_first_new_result(page, base_url):
+    page.goto(f"{base_url}/search/?q=长三角")
+    assert len(results(page)) == 10
+    page.focus("[data-search-more]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".search-result:nth-child(11)")
+    assert page.evaluate("document.activeElement === document.querySelectorAll('.search-result a')[10]")
+
+
+@pytest.mark.browser
+def test_without_javascript_the_page_says_so_and_links_to_fields(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/")
+    page.fill("header input[name=q]", "G60")
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url("**/search/?q=G60")
+    assert page.is_visible("[data-search-nojs]")
+    assert page.is_visible("[data-search-nojs] a[href='/sitemap/']")
+    assert not page.is_visible("[data-search-filters]")
+    context.close()
