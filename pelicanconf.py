@@ -152,6 +152,11 @@ MARKDOWN = {
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
                      "extensions": ["jinja2.ext.i18n"]}
 
+# Pelican's content cache (reader layer): unchanged items are not parsed again.
+# plugins/strict_content/fast_reading.py keeps it correct and gives each output folder its own.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+
 SLUG_MAX_LENGTH = 60
 SUMMARY_MAX_CHARS = 120
 # Summaries are plain one-line text, escaped wherever shown.

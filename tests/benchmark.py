@@ -21,6 +21,7 @@ build process and its children, from wait4) and the ratio portal/stock.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -214,6 +215,7 @@ CACHE_PATH = {cache!r}
 @dataclass
 class Measurement:
     seconds: float
+    cpu_seconds: float  # user + system, of the build and its worker processes
     peak_mib: float
     ok: bool
     log: str
@@ -228,16 +230,16 @@ def measure(command: list[str], cwd: Path, log: Path) -> Measurement:
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measurement(seconds, usage.ru_maxrss / 1024, process.returncode == 0,
+    return Measurement(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode == 0,
                        log.read_text(encoding="utf-8", errors="replace"))
 
 
-def side_commands(side: str, work: Path, content: Path) -> tuple[list[str], Path, Path]:
-    """The `pelican` command line of one side, and its output and cache folders."""
+def side_commands(side: str, work: Path, content: Path, *overrides: str) -> tuple[list[str], Path, Path]:
+    """The `pelican` command line of one side (with extra `KEY=json` settings), its output and cache."""
     output, cache = work / f"output-{side}", work / f"cache-{side}"
     if side == "portal":
         settings = ROOT / "pelicanconf.py"
-        extra = ["-e", f"CACHE_PATH={str(cache)!r}".replace("'", '"')]
+        extra = ["-e", f"CACHE_PATH={json.dumps(str(cache))}", *overrides]
     else:
         settings = work / "stock_settings.py"
         settings.write_text(STOCK_SETTINGS.format(content=str(content), cache=str(cache)), encoding="utf-8")
@@ -279,15 +281,13 @@ def benchmark(articles: int, work: Path, sides=("portal", "stock"), profile: boo
 def format_table(results: dict, articles: int) -> str:
     portal, stock = results.get("portal", {}), results.get("stock", {})
     lines = [f"N = {articles} news items, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
-             f"{'':26} {'portal s':>9} {'ms/item':>8} {'MiB':>6}   {'stock s':>8} {'ms/item':>8} {'MiB':>6}"
-             f"   {'portal/stock':>12}"]
+             f"{'':26} {'portal s':>9} {'ms/item':>8} {'CPU s':>7} {'MiB':>6}   "
+             f"{'stock s':>9} {'ms/item':>8} {'CPU s':>7} {'MiB':>6}   {'portal/stock':>12}"]
 
     def cells(run: Measurement | None) -> str:
-        if run is None:
-            return f"{'—':>9} {'':>8} {'':>6}"
-        if not run.ok:
-            return f"{'FAILED':>9} {'':>8} {'':>6}"
-        return f"{run.seconds:9.2f} {1000 * run.seconds / articles:8.2f} {run.peak_mib:6.0f}"
+        if run is None or not run.ok:
+            return f"{'—' if run is None else 'FAILED':>9} {'':>8} {'':>7} {'':>6}"
+        return f"{run.seconds:9.2f} {1000 * run.seconds / articles:8.2f} {run.cpu_seconds:7.2f} {run.peak_mib:6.0f}"
 
     for phase in PHASES:
         ours, theirs = portal.get(phase), stock.get(phase)

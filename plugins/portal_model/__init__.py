@@ -52,6 +52,11 @@ class Term:
     def __str__(self) -> str:
         return self.zh
 
+    def __hash__(self) -> int:
+        # kind and key identify a term; the generated hash of every attribute was a hot spot
+        # in per-item set arithmetic over tens of thousands of items.
+        return hash((self.kind, self.key))
+
 
 class Registry:
     """An ordered set of terms, looked up by key or by any alias."""

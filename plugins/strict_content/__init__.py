@@ -23,6 +23,7 @@ from portal_model import (
     LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, model_for, parse_datetime,
     pinyin_slug,
 )
+from strict_content import fast_reading
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 # Section folders of the site that a standing page must not take over.
@@ -261,6 +262,9 @@ class SanitizingMarkdownReader(MarkdownReader):
     """
 
     def read(self, source_path):
+        parsed = fast_reading.parsed_ahead(self, source_path)
+        if parsed is not None:
+            return parsed
         if self.settings.get("SKIP_OTHER_LANGUAGES"):
             source = self.settings.get("PORTAL_SOURCES", {}).get(os.path.abspath(source_path))
             if source is not None and source.lang != self.settings["DEFAULT_LANG"]:
@@ -383,6 +387,8 @@ def check_site(settings_file: str | None, content_path: str | None) -> list:
 
 def register():
     signals.initialized.connect(check_before_build)
+    signals.initialized.connect(fast_reading.prepare)
+    signals.all_generators_finalized.connect(fast_reading.finish)
     signals.readers_init.connect(add_reader)
     signals.article_generator_pretaxonomy.connect(keep_default_language_in_lists)
     signals.article_generator_finalized.connect(drop_drafts)

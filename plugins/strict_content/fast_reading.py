@@ -1,0 +1,209 @@
+"""Reading tens of thousands of items fast: Pelican's content cache made safe, Markdown on every core.
+
+Pelican parses content files one after another in one process, and its
+content cache (CACHE_CONTENT / LOAD_CONTENT_CACHE, kept at the reader layer so
+that strict_content's `content_object_init` still sets slug, fields and
+provinces on every build) has two flaws this module corrects:
+
+- a cached tag pickles the whole settings dict with it, and the portal's
+  settings hold functions that cannot be pickled: tags (and categories,
+  authors) are pickled by name and rebuilt with the current build's settings;
+- the cache is never invalidated when what shapes the HTML changes (Markdown
+  settings, the sanitiser, a library upgrade): such a build ignores the cache
+  and writes a fresh one.
+
+Files that the cache will not serve (all of them on a first build, the edited
+ones afterwards) are parsed ahead of Pelican, in forked worker processes running
+the same reader, when there are at least PARALLEL_READING_MIN_FILES of them.
+The reader hands Pelican each result when Pelican asks for that file, so
+the output is the same as a sequential build's.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import importlib.metadata
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pelican.urlwrappers import Author, Category, Tag
+
+DEFAULT_MIN_FILES = 200
+CHUNK_SIZE = 16
+# The generators whose reader output Pelican caches, by the kind strict_content gives a source.
+CACHE_FILES = {"article": "ArticlesGenerator-Readers", "page": "PagesGenerator-Readers"}
+CACHE_STAMP = "reader-fingerprint"
+# Settings that shape what the reader returns for a file.
+READER_SETTINGS = ("MARKDOWN", "FORMATTED_FIELDS", "TIMEZONE", "DEFAULT_LANG", "DEFAULT_DATE_FORMAT",
+                   "READERS", "SLUGIFY_SOURCE", "SLUG_REGEX_SUBSTITUTIONS", "TAG_REGEX_SUBSTITUTIONS")
+FINGERPRINT = "PORTAL_READER_FINGERPRINT"
+READING = "PORTAL_PARALLEL_READING"
+LIBRARIES = ("pelican", "markdown", "nh3")
+
+# ---------------------------------------------------------------- tags in the cache
+
+_build_settings: dict = {}
+
+
+def rebuild_wrapper(cls, name):
+    return cls(name, _build_settings)
+
+
+def reduce_wrapper(wrapper):
+    return rebuild_wrapper, (type(wrapper), wrapper.name)
+
+
+def pickle_wrappers_by_name(settings) -> None:
+    """Pickle tags, categories and authors by name; unpickled ones get this build's settings."""
+    global _build_settings
+    _build_settings = settings
+    for cls in (Tag, Category, Author):
+        copyreg.pickle(cls, reduce_wrapper)
+
+
+# ---------------------------------------------------------------- cache invalidation
+
+def reader_fingerprint(settings) -> str:
+    """A digest of everything that shapes the reader's output besides the file itself."""
+    digest = hashlib.sha256()
+    for key in READER_SETTINGS:
+        digest.update(f"{key}={settings.get(key)!r}\n".encode())
+    for library in LIBRARIES:
+        digest.update(f"{library}=={importlib.metadata.version(library)}\n".encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def guard_cache(settings) -> None:
+    """Ignore (and so rewrite) a content cache written under other reader settings or code.
+
+    Each output folder gets its own cache folder: builds running at the same time (tests,
+    a preview beside a production build) would otherwise read a cache another is writing.
+    """
+    if not settings.get("CACHE_CONTENT"):
+        return
+    output = hashlib.sha256(os.path.abspath(settings["OUTPUT_PATH"]).encode()).hexdigest()[:12]
+    settings["CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], output)
+    settings[FINGERPRINT] = reader_fingerprint(settings)
+    stamp = Path(settings["CACHE_PATH"], CACHE_STAMP)
+    if not (stamp.exists() and stamp.read_text(encoding="ascii") == settings[FINGERPRINT]):
+        settings["LOAD_CONTENT_CACHE"] = False
+
+
+def stamp_cache(settings) -> None:
+    """Pelican has saved the cache (end of reading): record what it was written under."""
+    fingerprint = settings.pop(FINGERPRINT, None)
+    if fingerprint and os.path.isdir(settings["CACHE_PATH"]):
+        Path(settings["CACHE_PATH"], CACHE_STAMP).write_text(fingerprint, encoding="ascii")
+
+
+# ---------------------------------------------------------------- parsing ahead
+
+_worker_reader = None
+
+
+def start_worker(reader_class, settings) -> None:
+    global _worker_reader
+    _worker_reader = reader_class(settings)
+
+
+def parse_chunk(paths: list[str]) -> list[tuple[str, tuple | None]]:
+    results = []
+    for path in paths:
+        try:
+            results.append((path, _worker_reader.read(path)))
+        except Exception:  # noqa: BLE001 — read again in the build process, which reports it
+            results.append((path, None))
+    return results
+
+
+def uncached(settings, sources) -> list[str]:
+    """Paths Pelican will hand to the reader: not served by the content cache."""
+    if settings.get("SKIP_OTHER_LANGUAGES"):  # plugins/editions: the reader skips them unparsed
+        sources = [source for source in sources if source.lang == settings["DEFAULT_LANG"]]
+    paths = []
+    for kind, cache_name in CACHE_FILES.items():
+        cache = os.path.join(settings["CACHE_PATH"], cache_name)
+        written = os.path.getmtime(cache) if settings.get("LOAD_CONTENT_CACHE") and os.path.exists(cache) else None
+        paths += [source.path for source in sources if source.kind == kind
+                  and (written is None or os.path.getmtime(source.path) >= written)]
+    return paths
+
+
+def walk_order(paths: list[str], folders: list[str]) -> list[str]:
+    """`paths` in the order Pelican asks for them: it walks each folder with os.walk, unsorted."""
+    wanted = {os.path.abspath(p) for p in paths}
+    ordered = [path for folder in folders for directory, _, files in os.walk(folder, followlinks=True)
+               for path in (os.path.abspath(os.path.join(directory, name)) for name in files)
+               if path in wanted]
+    return list(dict.fromkeys(ordered + sorted(wanted)))
+
+
+class ParallelReading:
+    """Results of files parsed ahead in worker processes, handed out once each."""
+
+    def __init__(self, reader_class, settings, paths: list[str]):
+        workers = os.cpu_count() or 1
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=start_worker, initargs=(reader_class, settings))
+        self.pending = {}
+        for start in range(0, len(paths), CHUNK_SIZE):
+            chunk = paths[start:start + CHUNK_SIZE]
+            future = self.pool.submit(parse_chunk, chunk)
+            self.pending.update((path, future) for path in chunk)
+        self.done: dict[str, tuple] = {}
+
+    def take(self, path: str):
+        """The parsed (content, metadata) of `path`, or None if it was not parsed ahead."""
+        future = self.pending.pop(path, None)
+        if future is None:
+            return self.done.pop(path, None)
+        if path not in self.done:
+            self.done.update(future.result())
+        result = self.done.pop(path)
+        if not self.pending:
+            self.close()
+        return result
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pending.clear()
+        self.done.clear()
+
+
+# ---------------------------------------------------------------- wiring
+
+def prepare(pelican) -> None:
+    """At `initialized`, before any generator loads the content cache."""
+    pickle_wrappers_by_name(pelican.settings)
+    guard_cache(pelican.settings)
+
+
+def parsed_ahead(reader, source_path: str):
+    """What a worker parsed for `source_path`; None to parse it here (and always inside a worker)."""
+    if _worker_reader is not None:
+        return None
+    settings = reader.settings
+    reading = settings.get(READING)
+    if reading is None:
+        paths = uncached(settings, settings.get("PORTAL_SOURCES", {}).values())
+        reading = False
+        if len(paths) >= settings.get("PARALLEL_READING_MIN_FILES", DEFAULT_MIN_FILES):
+            folders = [os.path.join(settings["PATH"], folder)
+                       for folder in (*settings["ARTICLE_PATHS"], *settings["PAGE_PATHS"])]
+            reading = ParallelReading(type(reader), settings, walk_order(paths, folders))
+        settings[READING] = reading
+    return reading.take(os.path.abspath(source_path)) if reading else None
+
+
+def finish(generators) -> None:
+    """At `all_generators_finalized`: every file is read and the cache saved."""
+    settings = generators[0].settings
+    reading = settings.pop(READING, None)
+    if reading:
+        reading.close()
+    stamp_cache(settings)
