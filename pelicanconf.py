@@ -125,9 +125,9 @@ SITEMAP_PAGE_URL = "sitemap/"
 # shown in the header menu and on the site map. Add a section here once its pages are built,
 # e.g. {"url": "timeline/", "zh": "一体化时间线"}.
 SECTIONS = [
-    {"url": "timeline/", "zh": "一体化时间线"},
-    {"url": "action-plan/", "zh": "行动计划进展"},
-    {"url": "feeds/", "zh": "订阅"},
+    {"url": "timeline/", "zh": "一体化时间线", "en": "Integration timeline"},
+    {"url": "action-plan/", "zh": "行动计划进展", "en": "Action plan progress"},
+    {"url": "feeds/", "zh": "订阅", "en": "Subscribe"},
 ]
 
 DEFAULT_PAGINATION = 12

@@ -65,10 +65,10 @@ def current_edition(settings) -> Edition:
 
 
 class CompiledTemplates(BytecodeCache):
-    """Templates compiled once per build, not once per generator and edition.
+    """Templates compiled once per run, not once per generator.
 
-    Every generator of both runs has its own Jinja environment, all configured
-    alike (JINJA_ENVIRONMENT); Jinja keys each entry by template and source checksum.
+    Every generator has its own Jinja environment, all configured alike
+    (JINJA_ENVIRONMENT); Jinja keys each entry by template and source checksum.
     """
 
     def __init__(self):
@@ -171,8 +171,9 @@ def prepare(pelican) -> None:
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
         settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")
-        settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
-                                         "bytecode_cache": CompiledTemplates()}
+    # Per run: Jinja folds filters of constants (`'css/portal.css'|asset`) into the compiled code.
+    settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
+                                     "bytecode_cache": CompiledTemplates()}
     # Items of the other language are the other run's: not even parsed in this one.
     settings["SKIP_OTHER_LANGUAGES"] = True
     edition = current_edition(settings)

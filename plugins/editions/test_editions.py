@@ -1,0 +1,296 @@
+"""Editions: English at /en/, Traditional at /zh-hant/, switching between them, the catalogue."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+
+from editions import catalogue
+from editions.traditional import LinkRewriter
+from sitebuild import ROOT, build_site, chromium, have_chromium, serve, settings_for, soup
+
+ITEM = "news/2018/g60-licensing/"
+CHINESE_ONLY = "news/2019/zh-only/"
+ENGLISH_ONLY = "news/2019/english-only/"
+BASE = "http://localhost:8000/"
+# Han characters, CJK punctuation and full-width forms: none may be interface text in English.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+
+SITE = {
+    "news/2018/g60.md": """
+        Title: 长三角G60科创走廊营业执照一网通办
+        Date: 2018-01-12 09:00
+        Fields: innovation
+        Provinces: 上海, 浙江
+        Milestone: G60科创走廊一网通办
+        Slug: g60-licensing
+
+        九个城市的企业在家门口就能办理科创走廊沿线的营业执照。另见[仅中文的消息]({filename}../2019/zh-only.md)。
+        """,
+    "news/2018/g60.en.md": """
+        Title: G60 corridor business licences go online
+        Date: 2018-01-12 09:00
+        Fields: innovation
+        Provinces: shanghai, zhejiang
+        Lang: en
+        Slug: g60-licensing
+
+        Companies in nine cities can get their licences close to home.
+        """,
+    "news/2019/zh-only.md": """
+        Title: 长三角信用合作备忘录签署
+        Date: 2019-03-01
+        Fields: credit
+        Slug: zh-only
+
+        四地共同签署信用合作备忘录。
+        """,
+    "news/2019/english-only.md": """
+        Title: Briefing for foreign investors
+        Date: 2019-04-02
+        Fields: credit
+        Lang: en
+        Slug: english-only
+
+        A briefing in English only.
+        """,
+    "pages/about.md": """
+        Title: 关于本站
+        Slug: about
+
+        本站由长三角区域合作办公室主办。
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build_site(SITE, tmp_path_factory.mktemp("editions"), SEARCH_INDEX=False)
+
+
+def alternates(page) -> dict[str, str]:
+    return {link["hreflang"]: link["href"] for link in page.select('link[rel="alternate"][hreflang]')}
+
+
+def switcher(page) -> dict[str, dict]:
+    return {a["hreflang"]: a for a in page.select(".edition-switch a")}
+
+
+def untranslated_chinese(page) -> list[str]:
+    """Chinese outside elements marked as Chinese (content that has no translation)."""
+    page = BeautifulSoup(str(page), "html.parser")
+    for element in page(["script", "style"]):
+        element.decompose()
+    for element in page.select('[lang^="zh"]'):
+        element.decompose()
+    found = CJK.findall(page.get_text(" "))
+    found += [value for tag in page.find_all(True) for value in tag.attrs.values()
+              if isinstance(value, str) and CJK.search(value)]
+    return found
+
+
+# ---------------------------------------------------------------- switching
+
+def test_a_translated_pair_links_to_each_other_with_hreflang(site):
+    expected = {"zh-Hans": BASE + ITEM, "zh-Hant": BASE + "zh-hant/" + ITEM, "en": BASE + "en/" + ITEM,
+                "x-default": BASE + ITEM}
+    for prefix, current in (("", "zh-Hans"), ("en/", "en"), ("zh-hant/", "zh-Hant")):
+        page = soup(site, prefix + ITEM)
+        assert alternates(page) == expected
+        links = switcher(page)
+        assert {key: a["href"] for key, a in links.items()} == {
+            "zh-Hans": "/" + ITEM, "zh-Hant": "/zh-hant/" + ITEM, "en": "/en/" + ITEM}
+        assert [key for key, a in links.items() if a.get("aria-current") == "page"] == [current]
+    assert [a.get_text() for a in switcher(soup(site, ITEM)).values()] == ["简", "繁", "EN"]
+
+
+def test_without_a_translation_the_switcher_goes_to_the_edition_home(site):
+    chinese = soup(site, CHINESE_ONLY)
+    assert switcher(chinese)["en"]["href"] == "/en/"
+    assert "en" not in alternates(chinese)
+    english = soup(site, "en/" + ENGLISH_ONLY)
+    assert switcher(english)["zh-Hans"]["href"] == "/"
+    assert switcher(english)["zh-Hant"]["href"] == "/zh-hant/"
+    assert alternates(english) == {}
+
+
+def test_an_english_only_item_is_only_in_the_english_edition(site):
+    assert (site / "en" / ENGLISH_ONLY / "index.html").exists()
+    assert not (site / ENGLISH_ONLY).exists()
+    assert not (site / "zh-hant" / ENGLISH_ONLY).exists()
+    assert "Briefing for foreign investors" not in (site / "index.html").read_text(encoding="utf-8")
+    assert "Briefing for foreign investors" in (site / "en" / "index.html").read_text(encoding="utf-8")
+    assert "长三角信用合作备忘录签署" not in (site / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_section_pages_switch_to_the_same_section(site):
+    links = switcher(soup(site, "en/fields/innovation/"))
+    assert links["zh-Hans"]["href"] == "/fields/innovation/"
+    assert links["zh-Hant"]["href"] == "/zh-hant/fields/innovation/"
+
+
+# ---------------------------------------------------------------- English
+
+@pytest.mark.parametrize("path", ["", "fields/innovation/", "provinces/shanghai/", ITEM, ENGLISH_ONLY,
+                                  "timeline/", "timeline/innovation/", "feeds/", "sitemap/", "search/"])
+def test_english_pages_have_no_untranslated_interface_text(site, path):
+    page = soup(site, "en/" + path)
+    assert page.html["lang"] == "en"
+    assert untranslated_chinese(page) == []
+
+
+def test_english_pages_name_fields_and_provinces_and_dates_in_english(site):
+    page = soup(site, "en/" + ITEM)
+    assert page.find("time").get_text() == "12 January 2018"
+    assert [a.get_text() for a in page.select(".item-facts .tag")] == ["Innovation", "Shanghai", "Zhejiang"]
+    field = soup(site, "en/fields/innovation/")
+    assert field.h1.get_text(strip=True) == "Innovation"
+    assert "G60 Science and Innovation Corridor" in field.select_one(".lead").get_text()
+
+
+def test_english_feeds(site):
+    for name in ("all.atom.xml", "all.rss.xml", "fields/innovation.atom.xml"):
+        feed = feedparser.parse((site / "en" / "feeds" / name).read_bytes())
+        assert feed.bozo == 0, feed.get("bozo_exception")
+        assert feed.feed.language == "en"
+        assert "中国" not in feed.feed.title
+        assert [entry.link for entry in feed.entries][-1] == BASE + "en/" + ITEM
+        assert all(not CJK.search(entry.title) for entry in feed.entries)
+    assert 'xml:lang="en"' in (site / "en" / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+    assert (site / "en" / "feeds" / "index.html").exists()
+
+
+def test_one_copy_of_the_theme_assets_for_every_edition(site):
+    stylesheet = soup(site, "en/").select_one('link[rel="stylesheet"]')["href"]
+    assert stylesheet.startswith("/en/../static/css/portal.")
+    assert not (site / "en" / "static").exists()
+
+
+def test_robots_names_the_sitemap_of_every_edition(site):
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    for prefix in ("", "zh-hant/", "en/"):
+        assert f"Sitemap: {BASE}{prefix}sitemap.xml" in robots
+    assert not (site / "en" / "robots.txt").exists()
+    assert BASE + "en/" + ITEM in (site / "en" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- Traditional
+
+def test_traditional_pages_are_converted_at_the_same_urls(site):
+    simplified = {p.relative_to(site) for p in site.rglob("*.html")
+                  if p.relative_to(site).parts[0] not in ("en", "zh-hant", "static", "pagefind")}
+    traditional = {p.relative_to(site / "zh-hant") for p in (site / "zh-hant").rglob("*.html")}
+    assert simplified == traditional
+    page = soup(site, "zh-hant/" + ITEM)
+    assert page.html["lang"] == "zh-Hant"
+    assert "長三角G60科創走廊營業執照一網通辦" in page.h1.get_text()
+    assert "科創走廊" in page.select_one(".content").get_text()
+    assert "科创走廊" not in str(page)
+
+
+def test_traditional_links_stay_in_the_traditional_edition(site):
+    page = soup(site, "zh-hant/" + ITEM)
+    for tag in page.find_all(href=True) + page.find_all(src=True) + page.find_all(action=True):
+        url = tag.get("href") or tag.get("src") or tag.get("action")
+        if tag.get("hreflang") or not url.startswith(("/", BASE)) or url.startswith("//"):
+            continue
+        path = url.removeprefix(BASE.rstrip("/"))
+        assert path.startswith(("/zh-hant/", "/static/")), (tag.name, url)
+    content_link = page.select_one(".content a")
+    assert content_link["href"] == "/zh-hant/" + CHINESE_ONLY
+    assert page.select_one('link[rel="canonical"]')["href"] == BASE + "zh-hant/" + ITEM
+
+
+def test_traditional_feeds_are_valid_and_traditional(site):
+    for name in ("all.atom.xml", "all.rss.xml", "fields/innovation.atom.xml"):
+        data = (site / "zh-hant" / "feeds" / name).read_bytes()
+        feed = feedparser.parse(data)
+        assert feed.bozo == 0, feed.get("bozo_exception")
+        assert feed.feed.language == "zh-Hant"
+        assert all(entry.link.startswith(BASE + "zh-hant/") for entry in feed.entries)
+        assert "科創走廊" in feed.entries[-1].title
+    atom = (site / "zh-hant" / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+    assert 'xml:lang="zh-Hant"' in atom
+    # Entry ids of an edition carry its prefix (plugins/feeds), so they differ from the simplified ones.
+    simplified = feedparser.parse((site / "feeds" / "all.atom.xml").read_bytes())
+    traditional = feedparser.parse(atom.encode())
+    assert [e.id for e in traditional.entries] == [
+        e.id.replace("tag:csj.example,2018:", "tag:csj.example,2018:zh-hant/") for e in simplified.entries]
+    assert 'href="../../static/feeds/feed.xsl"' in atom
+    data = json.loads((site / "zh-hant" / "feeds" / "all.json").read_text(encoding="utf-8"))
+    assert data["language"] == "zh-Hant" and data["feed_url"] == BASE + "zh-hant/feeds/all.json"
+
+
+# ---------------------------------------------------------------- units
+
+REWRITER = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "images", "en", "zh-hant", "pagefind"}),
+                        "tag:csj.example,2018:")
+
+
+@pytest.mark.parametrize("before, after", [
+    ('<a href="/news/2019/x/">', '<a href="/zh-hant/news/2019/x/">'),
+    ('<a href="/">', '<a href="/zh-hant/">'),
+    ('<link href="/static/css/portal.abc.css">', '<link href="/static/css/portal.abc.css">'),
+    ('<img src="/images/map.png">', '<img src="/images/map.png">'),
+    ('<a href="/en/news/2019/x/">', '<a href="/en/news/2019/x/">'),
+    ('<a href="/news/2019/x/report.pdf">', '<a href="/news/2019/x/report.pdf">'),
+    ('<a href="https://www.gov.cn/x/">', '<a href="https://www.gov.cn/x/">'),
+    ('<a href="#main">', '<a href="#main">'),
+    ('<?xml-stylesheet href="../static/feeds/feed.xsl"?>', '<?xml-stylesheet href="../../static/feeds/feed.xsl"?>'),
+    ('<a href="../fields/x/">', '<a href="../fields/x/">'),
+    ('"link": "http://localhost:8000/news/2019/x/"', '"link": "http://localhost:8000/zh-hant/news/2019/x/"'),
+    ('<id>tag:csj.example,2018:news/2019/x</id>', '<id>tag:csj.example,2018:zh-hant/news/2019/x</id>'),
+    ('<html lang="zh-CN">', '<html lang="zh-Hant">'),
+    ('<a href="/news/2019/x/" hreflang="zh-Hans" aria-current="page">', '<a href="/news/2019/x/" hreflang="zh-Hans">'),
+    ('<a href="/zh-hant/news/2019/x/" hreflang="zh-Hant">', '<a href="/zh-hant/news/2019/x/" hreflang="zh-Hant" aria-current="page">'),
+    ('<link rel="alternate" hreflang="zh-Hans" href="http://localhost:8000/news/2019/x/">',
+     '<link rel="alternate" hreflang="zh-Hans" href="http://localhost:8000/news/2019/x/">'),
+])
+def test_link_rewriting(before, after):
+    assert REWRITER.rewrite(before, "feeds") == after
+
+
+def test_a_site_below_a_folder_keeps_its_folder():
+    rewriter = LinkRewriter("zh-hant/", "https://example.org/csj/", "/csj", frozenset({"static"}))
+    assert rewriter.rewrite('<a href="/csj/news/x/">', "") == '<a href="/csj/zh-hant/news/x/">'
+    assert rewriter.rewrite('<a href="/other/">', "") == '<a href="/other/">'
+
+
+def test_every_interface_string_has_an_english_translation():
+    template = catalogue.extract(ROOT)
+    with open(catalogue.po_path(ROOT / "theme", "en"), "rb") as handle:
+        english = catalogue.pofile.read_po(handle)
+    assert len(template) > 50
+    assert catalogue.untranslated(english, template) == [], "run: invoke translations"
+
+
+def test_the_english_run_does_not_parse_chinese_items(tmp_path):
+    from strict_content import SanitizingMarkdownReader, Source
+
+    item = tmp_path / "a.md"
+    item.write_text("Title: 标题\nDate: 2019-01-01\nFields: credit\n\n正文", encoding="utf-8")
+    settings = settings_for(tmp_path, tmp_path / "output", SKIP_OTHER_LANGUAGES=True, DEFAULT_LANG="en",
+                            PORTAL_SOURCES={str(item): Source(str(item), "article", {}, lang="zh")})
+    reader = SanitizingMarkdownReader(settings)
+    assert reader.read(str(item)) == ("", {"status": "skip"})
+
+
+# ---------------------------------------------------------------- in a browser
+
+@pytest.mark.browser
+@pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium")
+def test_a_reader_switches_edition_from_an_item_and_lands_on_its_translation(site):
+    with serve(site) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/{ITEM}")
+        page.locator('.edition-switch a[hreflang="en"]').click()
+        page.wait_for_url(f"{base}/en/{ITEM}")
+        assert page.locator("h1").inner_text() == "G60 corridor business licences go online"
+        page.locator('.edition-switch a[hreflang="zh-Hant"]').click()
+        page.wait_for_url(f"{base}/zh-hant/{ITEM}")
+        assert "科創走廊" in page.locator("h1").inner_text()
+        assert page.locator("html").get_attribute("lang") == "zh-Hant"
