@@ -144,6 +144,17 @@ def report(c, month, content="content"):
 
 
 @task
+def translations(c):
+    """Re-extract the interface text of templates and plugins; list what still needs English."""
+    from editions.catalogue import update
+
+    missing = update(ROOT, ROOT / "theme")
+    print("\n".join(f"未翻译 (untranslated): {text}" for text in missing) or "All interface text is translated.")
+    if missing:
+        sys.exit("请在 theme/translations/en/LC_MESSAGES/messages.po 中补上英文 (add the English)")
+
+
+@task
 def test(c, k="", browser=True):
     """Run the whole test suite (installs Chromium and Java through apt when missing)."""
     if browser:
