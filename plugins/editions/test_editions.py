@@ -294,3 +294,16 @@ def test_a_reader_switches_edition_from_an_item_and_lands_on_its_translation(sit
         page.wait_for_url(f"{base}/zh-hant/{ITEM}")
         assert "科創走廊" in page.locator("h1").inner_text()
         assert page.locator("html").get_attribute("lang") == "zh-Hant"
+
+
+def test_a_public_siteurl_gives_absolute_links_in_every_edition(tmp_path):
+    public = "https://www.csj.example"
+    output = build_site({name: SITE[name] for name in ("news/2018/g60.md", "news/2018/g60.en.md")},
+                        tmp_path, SITEURL=public, FEED_DOMAIN=public, SEARCH_INDEX=False)
+    traditional = soup(output, "zh-hant/" + ITEM)
+    assert traditional.select_one(".site-name")["href"] == f"{public}/zh-hant/"
+    assert switcher(traditional)["zh-Hans"]["href"] == f"{public}/{ITEM}"
+    assert traditional.select_one('link[rel="stylesheet"]')["href"].startswith(f"{public}/static/")
+    english = soup(output, "en/" + ITEM)
+    assert english.select_one(".site-name")["href"] == f"{public}/en/"
+    assert alternates(english)["zh-Hant"] == f"{public}/zh-hant/{ITEM}"
