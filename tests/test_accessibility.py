@@ -76,9 +76,12 @@ def test_axe_finds_no_violations_on_any_kind_of_page(site, browser_page, kinds, 
     assert {url: v for url, v in found.items() if v} == {}
 
 
-def test_every_kind_of_page_fits_a_320_px_screen(browser_page, kinds):
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal", "large-text"])
+def test_every_kind_of_page_fits_a_320_px_screen(browser_page, kinds, large_text):
     page, base_url = browser_page
     page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(base_url + "/")
+    page.evaluate(f"localStorage.setItem('csj-large-text', '{'on' if large_text else 'off'}')")
     too_wide = []
     for url_path in kinds:
         page.goto(f"{base_url}/{url_path}")
