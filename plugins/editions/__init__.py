@@ -214,6 +214,8 @@ def english_settings(settings) -> dict:
         SEARCH_INDEX=False,
         # One copy of the theme's assets for every edition: /static/, not /en/static/.
         THEME_STATIC_DIR=f"../{settings['THEME_STATIC_DIR']}",
+        # Feed and entry ids unlike the simplified edition's (plugins/feeds).
+        FEED_ID_PREFIX=ENGLISH.prefix,
     )
     return english
 

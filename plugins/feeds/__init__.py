@@ -190,8 +190,13 @@ def news_feeds(model, edition: Edition, items) -> list[tuple[FeedSpec, list]]:
 
 
 def entry_id(settings, specific: str) -> str:
-    """A stable tag URI: tag:csj.example,2018:news/2019/yrd-office-first-year."""
-    return f"tag:{settings.get('FEED_ID_AUTHORITY', '')}:{specific}"
+    """A stable tag URI: tag:csj.example,2018:news/yrd-office-first-year.
+
+    FEED_ID_PREFIX ("en/") keeps apart the ids of an edition built in a run of its own
+    at its own output root, whose paths carry no edition prefix.
+    """
+    authority, prefix = settings.get("FEED_ID_AUTHORITY", ""), settings.get("FEED_ID_PREFIX", "")
+    return f"tag:{authority}:{prefix}{specific}"
 
 
 def news_entry_key(settings, article) -> str:

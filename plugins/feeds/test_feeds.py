@@ -106,6 +106,11 @@ def test_links_and_images_in_content_become_absolute():
         '<img src="https://s.example/images/a.jpg" alt=""> <a href="https://o.example/">o</a></p>')
 
 
+def test_an_edition_built_in_its_own_run_has_ids_of_its_own(tmp_path):
+    settings = settings_for(tmp_path, tmp_path / "out", FEED_ID_PREFIX="en/")
+    assert entry_id(settings, "news/rail-opens") == "tag:csj.example,2018:en/news/rail-opens"
+
+
 def test_write_feed_puts_any_entries_newest_first_with_the_newest_date_as_updated(tmp_path):
     settings = settings_for(tmp_path, tmp_path / "out", SITEURL=SITEURL)
     entries = [Entry(entry_id(settings, f"plan/{month}"), f"{month}月", f"plan/#{month}",
