@@ -16,6 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
+from jinja2 import pass_context
 from pelican import signals
 
 HASH_LENGTH = 10
@@ -40,7 +41,10 @@ def theme_file(settings, name: str) -> Path:
 def asset_filter(settings):
     written: dict[str, str] = {}
 
-    def asset(name: str) -> str:
+    # pass_context only so that Jinja calls the filter when rendering: with a constant argument
+    # it would otherwise run it while compiling and keep the result in the (maybe cached) code.
+    @pass_context
+    def asset(_context, name: str) -> str:
         if name not in written:
             source = theme_file(settings, name)
             url_path = "/".join(filter(None, [settings["THEME_STATIC_DIR"],
