@@ -296,11 +296,11 @@ def test_nginx_serves_each_kind_of_file_with_its_type_and_the_security_headers(n
     assert body == expected.read_bytes()
 
 
-def test_a_missing_page_gets_the_portal_404_page_with_status_404_and_the_headers(nginx, published):
-    status, headers, body = fetch(f"{nginx}/news/2019/no-such-item/")
+@pytest.mark.parametrize("edition", ["", "en/", "zh-hant/"])
+def test_a_missing_page_gets_the_portal_404_page_with_status_404_and_the_headers(nginx, published, edition):
+    status, headers, body = fetch(f"{nginx}/{edition}news/2019/no-such-item/")
     assert status == 404
-    assert body == (published.output / "404.html").read_bytes()
-    assert "中国长三角" in body.decode()
+    assert body == (published.output / edition / "404.html").read_bytes()
     assert headers["Content-Security-Policy"] == CSP
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Type"] == "text/html; charset=utf-8"
