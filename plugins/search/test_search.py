@@ -182,21 +182,21 @@ CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self
 
 
 @pytest.fixture(scope="module")
-def base_url(site):
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
+def served(site):
+    """Chromium, and the address of the sample site served on this machine."""
+    with serve(site) as url, chromium() as browser:
+        yield browser, url
 
 
 @pytest.fixture
-def page(browser):
+def base_url(served):
+    return served[1]
+
+
+@pytest.fixture
+def page(served):
     """A reader under the site's strict Content-Security-Policy; fails the test on a script error."""
-    context = browser.new_context()
+    context = served[0].new_context()
 
     def with_policy(route):
         response = route.fetch()
@@ -295,8 +295,8 @@ def test_more_results_by_keyboard_moves_focus_to_the_first_new_result(page, base
 
 
 @pytest.mark.browser
-def test_without_javascript_the_page_says_so_and_links_to_fields(browser, base_url):
-    context = browser.new_context(java_script_enabled=False)
+def test_without_javascript_the_page_says_so_and_links_to_fields(served, base_url):
+    context = served[0].new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{base_url}/")
     page.fill("header input[name=q]", "G60")
