@@ -73,7 +73,9 @@ def decode(model, path: str, raw: bytes) -> str | None:
 
 def read_header(model, path: str, text: str) -> dict | None:
     """The metadata header as {key: (value, line)}; problems for lines that are not metadata."""
-    lines = text.splitlines()
+    # Only real line ends: str.splitlines() would also split at a vertical tab or
+    # form feed pasted from Word, which Markdown keeps inside the line.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[0].strip() == "---":
         lines = [""] + lines[1:]  # a YAML-style opening line, as the meta extension allows
     header, key = {}, None
@@ -270,6 +272,9 @@ class SanitizingMarkdownReader(MarkdownReader):
             if source is not None and source.lang != self.settings["DEFAULT_LANG"]:
                 return "", {"status": "skip"}
         content, metadata = super().read(source_path)
+        for key, value in metadata.items():
+            if isinstance(value, str):
+                metadata[key] = XML_FORBIDDEN.sub("", value)
         return sanitize(content), metadata
 
 

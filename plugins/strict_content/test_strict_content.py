@@ -127,3 +127,8 @@ def test_check_site_finds_the_same_problems_without_writing_anything(tmp_path):
     (content / "news" / "a.md").write_text(item(fields="体育"), encoding="utf-8")
     problems = check_site(None, str(content))
     assert [p.message.split(" —")[0] for p in problems] == ["未知领域 “体育”"]
+
+
+def test_control_characters_pasted_into_the_header_are_dropped_not_misreported(tmp_path):
+    output = build_site({"news/a.md": item(title="长三角\x0b一体化\x0c进展", extra="Slug: pasted")}, tmp_path)
+    assert soup(output, "news/2018/pasted/").find("h1").get_text() == "长三角一体化进展"
