@@ -56,6 +56,7 @@ class ActionPlanGenerator(Generator):
         model = model_for(self.settings)
         plan, latest = self.plan, self.plan.latest
         plan_facets = facets(plan, model)
+        facet_slices = [slices(f, plan.tasks) for f in plan_facets]
 
         def write(save_as, template, **context):
             writer.write_file(save_as, self.get_template(template), self.context,
@@ -63,15 +64,15 @@ class ActionPlanGenerator(Generator):
                               url=save_as[: -len("index.html")], statuses=STATUSES, **context)
 
         write("action-plan/index.html", "action_plan", latest=latest, counts=tally(plan.tasks),
-              breakdowns=[slices(f, plan.tasks) for f in plan_facets[:3]],
+              breakdowns=[s for s in facet_slices if s[0].facet.key != "status"],
               overdue=[t for t in plan.tasks if t.overdue], chart=status_chart(plan),
               monthly=[(r, tally(plan.tasks, r)) for r in plan.reports],
               next_due=due_on(next_month(latest.month)) if latest else None)
-        table = dict(facets=plan_facets, facet_slices=[slices(f, plan.tasks) for f in plan_facets])
+        table = dict(facets=plan_facets, facet_slices=facet_slices)
         write("action-plan/tasks/index.html", "action_plan_tasks", tasks=plan.tasks,
               selected=None, counts=tally(plan.tasks), **table)
-        for facet_slices in table["facet_slices"]:
-            for selected in facet_slices:
+        for slices_of_facet in facet_slices:
+            for selected in slices_of_facet:
                 write(f"{selected.url}index.html", "action_plan_tasks", tasks=selected.tasks,
                       selected=selected, counts=selected.counts, **table)
         for task in plan.tasks:

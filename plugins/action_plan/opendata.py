@@ -63,7 +63,7 @@ def tasks_csv(plan: Plan, absolute_url) -> str:
 def tasks_json(plan: Plan, absolute_url) -> str:
     document = {
         "report_month": plan.latest.key if plan.latest else None,
-        "statuses": {s.key: s.zh for s in STATUSES},
+        "statuses": {s.key: {"zh": s.zh, "en": s.en} for s in STATUSES},
         "tasks": [task_record(t, plan, absolute_url) for t in plan.tasks],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -2,7 +2,7 @@
 
 `load_plan(model, folder)` reads `tasks.yaml` and `reports/YYYY-MM.yaml`,
 reports each defect through `model.problem(...)` and returns whatever could be
-read, so that one run lists every problem. Nothing here knows of Pelican.
+read, so that one run lists every problem. Nothing here needs a running build.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import codecs
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
@@ -344,6 +346,25 @@ def test_invoke_report_prefills_next_month_and_never_overwrites(tmp_path):
     with pytest.raises(ReportRefused, match="YYYY-MM"):
         write_report(settings_for(content), "2019")
     assert path.read_bytes() == before
+
+
+def test_invoke_report_and_invoke_check_as_an_editor_runs_them(tmp_path):
+    content = write_content(tmp_path / "content", PLAN)
+    invoke = str(Path(sys.executable).parent / "invoke")
+
+    def run(*args):
+        return subprocess.run([invoke, *args, "--content", str(content)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    written = run("report", "2018-12")
+    assert written.returncode == 0 and "2018-12.yaml" in written.stdout, written.stderr
+    again = run("report", "2018-12")
+    assert again.returncode == 1 and "已存在,不会覆盖" in again.stderr
+    (content / "action-plan" / "reports" / "2018-12.yaml").write_text("T001: {status: finished}\n", encoding="utf-8")
+    checked = run("check")
+    assert checked.returncode == 1
+    assert "reports/2018-12.yaml:1: 任务 T001 的状态 “finished” 未知" in checked.stderr
+    assert "缺少任务 T002 的进展" in checked.stderr
 
 
 # ---------------------------------------------------------------- the sample portal
