@@ -6,11 +6,10 @@ import json
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 
 from sitebuild import build_site, soup
-from theme_pages import (asset_references, css_references, html_pages, is_other_host, one_page_of_each_kind,
-                         site)  # noqa: F401 (fixture)
+from theme_pages import (PageFacts, css_references, html_pages, is_other_host, one_page_of_each_kind, page_facts,
+                         page_file, site)  # noqa: F401 (fixture)
 
 ITEM = """\
 Title: 沪苏浙皖门诊费用直接结算
@@ -111,11 +110,9 @@ def test_not_found_page_is_not_indexed_and_leads_back(tiny):
     assert {"/", "/sitemap/", "/fields/transport/"} <= links
 
 
-def test_every_page_has_skip_link_field_navigation_and_one_h1(site):
-    for url_path in html_pages(site):
+def test_every_kind_of_page_has_skip_link_field_navigation_and_one_h1(site):
+    for url_path in one_page_of_each_kind(site):
         page = soup(site, url_path)
-        if page.find("html") is None or page.find("html").get("lang") is None:
-            continue  # not a page of the theme (e.g. a third-party export)
         assert page.find("html")["lang"] in ("zh-CN", "zh-Hant", "en"), url_path
         skip = page.select_one("body > a.skip-link")
         assert skip is not None and skip["href"] == "#main", url_path
@@ -157,47 +154,48 @@ def test_home_page_has_latest_news_a_block_per_field_and_links_to_every_field(si
 
 
 def test_no_inline_scripts_or_styles_so_a_strict_csp_holds(site):
-    for url_path in html_pages(site):
-        page = soup(site, url_path)
-        assert page.select("[style]") == [], url_path
-        assert page.find("style") is None, url_path
-        assert not any(attribute.startswith("on") for tag in page.find_all(True) for attribute in tag.attrs), url_path
-        for script in page.find_all("script"):
-            assert script.get("src") or script.get("type") == "application/ld+json", (url_path, str(script)[:80])
+    inline = {url_path: facts.inline for url_path in html_pages(site)
+              if (facts := page_facts(page_file(site, url_path))).inline}
+    assert inline == {}
 
 
 def test_no_page_or_stylesheet_loads_anything_from_another_host(site):
     remote = []
     for url_path in html_pages(site):
-        remote += [(url_path, a) for a in asset_references(soup(site, url_path)) if is_other_host(a)]
+        remote += [(url_path, a) for a in page_facts(page_file(site, url_path)).assets if is_other_host(a)]
     for stylesheet in site.rglob("*.css"):
         remote += [(stylesheet.name, a) for a in css_references(stylesheet.read_text(encoding="utf-8"))
                    if is_other_host(a)]
     assert remote == []
 
 
-def test_remote_asset_detection_finds_every_way_of_loading():
-    page = BeautifulSoup("""
+def test_page_scan_finds_every_way_of_loading_and_every_inline_script():
+    page = PageFacts("""
         <img src="https://cdn.example/a.png" srcset="/b.png 1x, //cdn.example/b2.png 2x">
         <link rel="stylesheet" href="https://fonts.googleapis.com/css">
         <a href="https://www.gov.cn/">政府网</a><link rel="canonical" href="https://www.gov.cn/">
         <div style="background: url('https://cdn.example/bg.png')"></div>
-        <script src="/static/js/portal.js"></script>""", "html.parser")
-    remote = {a for a in asset_references(page) if is_other_host(a)}
-    assert remote == {"https://cdn.example/a.png", "//cdn.example/b2.png",
-                      "https://fonts.googleapis.com/css", "https://cdn.example/bg.png"}
-    assert css_references("@import 'https://x.example/a.css'; b { background: url(/i.png) }") == [
-        "https://x.example/a.css", "/i.png"]
+        <style>@import "https://x.example/a.css";</style>
+        <button onclick="go()">走</button>
+        <script>alert(1)</script><script type="application/ld+json">{}</script>
+        <script src="/static/js/portal.js"></script>""")
+    assert {a for a in page.assets if is_other_host(a)} == {
+        "https://cdn.example/a.png", "//cdn.example/b2.png", "https://fonts.googleapis.com/css",
+        "https://cdn.example/bg.png", "https://x.example/a.css"}
+    assert page.links == ["https://www.gov.cn/"]
+    assert page.inline == ["<div style>", "<style>", "<button onclick>", "<script> without src"]
+    assert css_references("b { background: url(/i.png) }") == ["/i.png"]
 
 
 def test_every_link_within_the_site_leads_to_a_page_that_exists(site):
     broken = []
     for url_path in html_pages(site):
-        for a in soup(site, url_path).select("a[href^='/']"):
-            target = a["href"].split("#")[0].split("?")[0]
-            path = site / target.lstrip("/")
+        for href in page_facts(page_file(site, url_path)).links:
+            if not href.startswith("/") or href.startswith("//"):
+                continue
+            path = site / href.split("#")[0].split("?")[0].lstrip("/")
             if not (path.is_file() or (path / "index.html").is_file()):
-                broken.append((url_path, a["href"]))
+                broken.append((url_path, href))
     assert broken == []
 
 

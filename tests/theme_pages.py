@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,23 +59,56 @@ LINK_RELATIONS_THAT_LOAD = {"stylesheet", "icon", "apple-touch-icon", "preload",
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)|@import\s+['"]([^'"]+)""")
 
 
-def asset_references(soup) -> list[str]:
-    """Every address the page itself makes the browser load."""
-    found = []
-    for tag in soup.find_all(True):
-        for attribute in LOADING_ATTRIBUTES & set(tag.attrs):
-            value = tag[attribute]
-            if attribute == "srcset":
-                found += [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
-            else:
-                found.append(value)
-        if tag.name == "link" and LINK_RELATIONS_THAT_LOAD & set(tag.get("rel", [])):
-            found.append(tag.get("href", ""))
-        if tag.has_attr("style"):
-            found += css_references(tag["style"])
-        if tag.name == "style":
-            found += css_references(tag.get_text())
-    return found
+class PageFacts(HTMLParser):
+    """What one HTML page loads, links to and runs inline; stdlib parser, fast enough for every page."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.assets: list[str] = []  # addresses the browser fetches
+        self.links: list[str] = []  # <a href> addresses
+        self.inline: list[str] = []  # inline scripts, styles and event handlers (a strict CSP blocks them)
+        self._in_style = False
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name, value in attributes.items():
+            if name in LOADING_ATTRIBUTES and value:
+                self.assets += ([candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
+                                if name == "srcset" else [value])
+            if name.startswith("on"):
+                self.inline.append(f"<{tag} {name}>")
+        rel = set((attributes.get("rel") or "").split())
+        if tag == "link" and rel & LINK_RELATIONS_THAT_LOAD:
+            self.assets.append(attributes.get("href") or "")
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+        if "style" in attributes:
+            self.inline.append(f"<{tag} style>")
+            self.assets += css_references(attributes["style"] or "")
+        if tag == "style":
+            self.inline.append("<style>")
+            self._in_style = True
+        if tag == "script" and not attributes.get("src") and attributes.get("type") != "application/ld+json":
+            self.inline.append("<script> without src")
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.assets += css_references(data)
+
+
+@functools.cache
+def page_facts(path: Path) -> PageFacts:
+    return PageFacts(path.read_text(encoding="utf-8"))
+
+
+def page_file(output: Path, url_path: str) -> Path:
+    return output / (url_path if url_path.endswith(".html") else url_path + "index.html")
 
 
 def css_references(css: str) -> list[str]:
