@@ -7,13 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from sitebuild import chromium, serve
-from theme_pages import is_translation, one_page_of_each_kind, site  # noqa: F401 (fixture)
+from theme_pages import is_translation, one_page_of_each_kind, refuse_other_hosts, site  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -34,18 +33,9 @@ def kinds(site):
 @pytest.fixture(scope="module")
 def browser_page(site):
     """One tab on the served sample site; every request to another host is refused and recorded."""
-    elsewhere = []
-
-    def only_this_site(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
     with serve(site) as base_url, chromium() as browser:
         context = browser.new_context()
-        context.route("**/*", only_this_site)
+        elsewhere = refuse_other_hosts(context)
         yield context.new_page(), base_url
         context.close()
     assert elsewhere == [], "requests to other hosts (axe-core must run from the local copy)"

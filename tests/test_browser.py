@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
 from sitebuild import chromium, serve
-from theme_pages import site  # noqa: F401 (fixture)
+from theme_pages import refuse_other_hosts, site  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +32,7 @@ def browser():
 def page(request, browser):
     """A fresh reader (empty storage) at one width; fails the test if anything is fetched from another host."""
     context = browser.new_context(viewport={"width": request.param, "height": 800})
-    elsewhere = []
-
-    def only_this_site(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_this_site)
+    elsewhere = refuse_other_hosts(context)
     page = context.new_page()
     yield page
     context.close()

@@ -115,6 +115,21 @@ def css_references(css: str) -> list[str]:
     return [url or imported for url, imported in CSS_URL.findall(css)]
 
 
+def refuse_other_hosts(context) -> list[str]:
+    """Make a Playwright browser context fetch only from the local test server; returns the refused URLs."""
+    refused = []
+
+    def only_this_site(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_site)
+    return refused
+
+
 def is_other_host(address: str) -> bool:
     """True for an address on another host (`https://cdn…`, `//cdn…`); data: and site paths are local,
     and so is the development host that absolute URLs use while SITEURL is empty."""
