@@ -187,5 +187,6 @@ def test_printing_an_item_leaves_out_the_navigation(page, base_url):
     page.goto(base_url + "/news/2019/yrd-office-first-year/")
     page.emulate_media(media="print")
     assert page.locator(".news-item .content").is_visible()
-    for navigation in (".field-nav", ".section-nav", ".breadcrumbs", ".item-neighbours", ".related", ".mode-toggle"):
+    assert page.locator(".item-facts").is_visible()
+    for navigation in (".field-nav", ".section-nav", ".breadcrumbs", ".item-aside", ".tools", ".site-footer nav"):
         assert page.locator(navigation).first.is_hidden(), navigation
