@@ -7,7 +7,7 @@ import re
 import pytest
 
 from sitebuild import chromium, serve
-from theme_pages import refuse_other_hosts, site  # noqa: F401 (fixture)
+from theme_pages import one_page_of_each_kind, refuse_other_hosts, site  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -190,3 +190,47 @@ def test_printing_an_item_leaves_out_the_navigation(page, base_url):
     assert page.locator(".item-facts").is_visible()
     for navigation in (".field-nav", ".section-nav", ".breadcrumbs", ".item-aside", ".tools", ".site-footer nav"):
         assert page.locator(navigation).first.is_hidden(), navigation
+
+
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "object-src 'none'; base-uri 'self'")
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => {
+    (window.cspViolations = window.cspViolations || []).push(event.violatedDirective + " " + event.blockedURI);
+});"""
+
+
+def test_every_kind_of_page_works_under_a_strict_content_security_policy(browser, base_url, site):
+    context = browser.new_context()
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def with_policy(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    context.route("**/*", with_policy)
+    page = context.new_page()
+    violations = {}
+    for url_path in one_page_of_each_kind(site):
+        page.goto(f"{base_url}/{url_path}")
+        if found := page.evaluate("window.cspViolations || []"):
+            violations[url_path] = found
+    assert violations == {}
+
+    page.goto(base_url + "/")
+    page.get_by_role("button", name="大字高对比").click()  # the switch is a script of the site itself
+    page.goto(base_url + "/sitemap/")
+    assert large_text_on(page)
+    context.close()
+
+
+def test_csp_violation_reporting_sees_an_inline_script(browser, base_url):
+    context = browser.new_context()
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.route("**/*", lambda route: route.fulfill(
+        status=200, content_type="text/html", headers={"content-security-policy": STRICT_CSP},
+        body='<!DOCTYPE html><html lang="zh-CN"><title>t</title><script>document.title = "ran"</script></html>'))
+    page = context.new_page()
+    page.goto(base_url + "/")
+    assert page.title() == "t"
+    assert page.evaluate("window.cspViolations")
+    context.close()
