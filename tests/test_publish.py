@@ -35,6 +35,8 @@ TEXT_SUFFIXES = {".atom", ".css", ".csv", ".html", ".js", ".json", ".mjs", ".opm
 # Below this size compression may not pay; the plugin then rightly writes nothing.
 WORTH_COMPRESSING = 512
 FINGERPRINTED = re.compile(r"\.[0-9a-f]{10}\.(css|js)$")
+# One worker runs this module, so the sample portal is published (a slow production build) once.
+pytestmark = pytest.mark.xdist_group("publish")
 
 
 @dataclass
@@ -195,9 +197,9 @@ def nginx_config(folder: Path, site: Published) -> Path:
                            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     main = f"""
 load_module {BROTLI_MODULE};
-{"user root;" if os.geteuid() == 0 else ""}
+# One foreground process, no workers: nothing is left behind when the test stops it.
 daemon off;
-worker_processes 1;
+master_process off;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 64; }}
@@ -236,7 +238,7 @@ def nginx(published, tmp_path_factory):
                 time.sleep(0.1)
         yield published.site_url
     finally:
-        process.send_signal(signal.SIGQUIT)  # graceful stop of master and worker
+        process.send_signal(signal.SIGQUIT)  # graceful stop
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
