@@ -17,7 +17,6 @@ pelican-granular-signals, which is sent after every `finalized` receiver has run
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from pathlib import Path
@@ -64,7 +63,7 @@ def index_site(pelican_instance):
     if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
-    pages = asyncio.run(write_index(Path(settings["OUTPUT_PATH"])))
+    pages = write_index(Path(settings["OUTPUT_PATH"]))
     log.info("search: indexed %d pages (%s) in %.2f s", sum(pages.values()),
              ", ".join(f"{lang} {count}" for lang, count in sorted(pages.items())),
              time.perf_counter() - started)

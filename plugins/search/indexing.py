@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -54,16 +56,20 @@ def copy_for_index(site: Path, copy: Path) -> int:
     return count
 
 
-async def write_index(site: Path) -> dict[str, int]:
+def write_index(site: Path) -> dict[str, int]:
     """Index the pages under `site` into `site/pagefind/`; return the pages indexed per language."""
-    from pagefind.index import PagefindIndex
-
     bundle = site / BUNDLE_FOLDER
     # A fresh bundle: index files are named by their hash and would pile up over rebuilds.
     shutil.rmtree(bundle, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="search-") as copy:
         copy_for_index(site, Path(copy))
-        async with PagefindIndex(config={"output_path": str(bundle)}) as index:
-            await index.add_directory(copy)
+        # Pagefind's command line, which returns once every file is written. (Its Python API
+        # stops the indexing service as soon as it answers, and under load it once left an
+        # empty pagefind-entry.json behind.)
+        run = subprocess.run(
+            [sys.executable, "-m", "pagefind", "--site", copy, "--output-path", str(bundle)],
+            capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(f"站内搜索的索引没有建成(search index failed):\n{run.stdout}{run.stderr}")
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     return {lang: language["page_count"] for lang, language in entry["languages"].items()}

@@ -165,13 +165,18 @@ async function start() {
     }
     list.setAttribute("aria-busy", "true");
     status.textContent = message("searching", {});
-    const results = await find(pagefind, query, chosenFilters());
-    if (request !== latest) { return; }
-    pending = results;
-    status.textContent = results.length
-      ? message("found", { count: results.length, query })
-      : message("none", { query });
-    await showMore(false);
+    try {
+      const results = await find(pagefind, query, chosenFilters());
+      if (request !== latest) { return; }
+      pending = results;
+      status.textContent = results.length
+        ? message("found", { count: results.length, query })
+        : message("none", { query });
+      await showMore(false);
+    } catch (error) {
+      // A part of the index could not be fetched (the connection dropped, say).
+      status.textContent = message("failed", {});
+    }
     if (request === latest) { list.setAttribute("aria-busy", "false"); }
   }
 
