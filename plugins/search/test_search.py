@@ -295,6 +295,17 @@ def test_more_results_by_keyboard_moves_focus_to_the_first_new_result(page, base
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("address", ["/search/?q=G60&field=信用", "/en/search/?q=credit"])
+def test_a_page_of_results_meets_wcag_aa(page, base_url, address):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(base_url + address)
+    assert results(page)
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == []
+
+
+@pytest.mark.browser
 def test_without_javascript_the_page_says_so_and_links_to_fields(served, base_url):
     context = served[0].new_context(java_script_enabled=False)
     page = context.new_page()
