@@ -48,7 +48,7 @@ class ActionPlanGenerator(Generator):
                 if task_id in by_id:
                     by_id[task_id].news.append(article)
         self.context["action_plan"] = self.plan
-        feed.announce(self.settings)
+        feed.announce(model_for(self.settings))
 
     def generate_output(self, writer):
         if self.plan is None:
@@ -65,7 +65,7 @@ class ActionPlanGenerator(Generator):
 
         write("action-plan/index.html", "action_plan", latest=latest, counts=tally(plan.tasks),
               breakdowns=[s for s in facet_slices if s[0].facet.key != "status"],
-              overdue=[t for t in plan.tasks if t.overdue], chart=status_chart(plan),
+              overdue=[t for t in plan.tasks if t.overdue], chart=status_chart(plan, model.lang),
               monthly=[(r, tally(plan.tasks, r)) for r in plan.reports],
               next_due=due_on(next_month(latest.month)) if latest else None)
         table = dict(facets=plan_facets, facet_slices=facet_slices)

@@ -14,6 +14,7 @@ from datetime import date
 
 import yaml
 
+from feeds import N_
 from portal_model import PartialDate, Registry, Term, parse_partial_date, split_list
 
 PLAN_FOLDER = "action-plan"  # in the content folder
@@ -31,16 +32,16 @@ REPORT_DAY = 5
 @dataclass(frozen=True)
 class Status:
     key: str
-    zh: str
-    en: str
+    zh: str  # also the catalogue's message: pages show `gettext(status.zh)`
+    en: str  # the name in open data (tasks.json), not on pages
     icon: str  # a text symbol, so that no status is told by colour alone
 
 
 STATUSES = (
-    Status("done", "已完成", "done", "✓"),
-    Status("on-track", "按期推进", "on track", "→"),
-    Status("delayed", "滞后", "delayed", "!"),
-    Status("not-started", "未启动", "not started", "○"),
+    Status("done", N_("已完成"), "done", "✓"),
+    Status("on-track", N_("按期推进"), "on track", "→"),
+    Status("delayed", N_("滞后"), "delayed", "!"),
+    Status("not-started", N_("未启动"), "not started", "○"),
 )
 STATUS_BY_NAME = {name: s for s in STATUSES for name in (s.key, s.zh)}
 NOT_STARTED = STATUS_BY_NAME["not-started"]

@@ -6,7 +6,10 @@ Pure functions of a Plan; the templates only lay them out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable
+
+from babel.dates import format_skeleton
 
 from .plan import STATUSES, Plan, Report, Status, Task
 
@@ -39,12 +42,17 @@ def tally(tasks: list[Task], report: Report | None = None) -> list[StatusCount]:
 
 @dataclass(frozen=True)
 class Facet:
-    """A way to narrow the task table: its URL folder, label, values and how a task matches."""
+    """A way to narrow the task table: its URL folder, label, values and how a task matches.
+
+    Labels and value names are in the build's language (model.lang, model.gettext).
+    """
 
     key: str
-    zh: str
-    values: tuple  # Terms or Statuses: anything with .key and .zh
+    label: str  # 专题 / Topic
+    heading: str  # 按专题 / By topic
+    values: tuple  # Terms or Statuses: anything with .key
     of_task: Callable[[Task], list]
+    name_of: Callable[[object], str]  # a value's name on the page
 
     def url(self, value) -> str:
         return f"{TASKS_URL}{self.key}/{value.key}/"
@@ -55,11 +63,20 @@ class Facet:
 
 
 def facets(plan: Plan, model) -> list[Facet]:
+    _, lang = model.gettext, model.lang
+
+    def term_name(term):
+        return term.name(lang)
+
+    def status_name(status):
+        return _(status.zh)
+
     return [
-        Facet("topic", "专题", tuple(plan.topics), lambda t: [t.topic]),
-        Facet("field", "领域", tuple(model.fields), lambda t: [t.field]),
-        Facet("province", "牵头省市", tuple(model.provinces), lambda t: t.provinces),
-        Facet("status", "状态", STATUSES, lambda t: [t.current.status]),
+        Facet("topic", _("专题"), _("按专题"), tuple(plan.topics), lambda t: [t.topic], term_name),
+        Facet("field", _("领域"), _("按领域"), tuple(model.fields), lambda t: [t.field], term_name),
+        Facet("province", _("牵头省市"), _("按牵头省市"), tuple(model.provinces), lambda t: t.provinces,
+              term_name),
+        Facet("status", _("状态"), _("按状态"), STATUSES, lambda t: [t.current.status], status_name),
     ]
 
 
@@ -74,6 +91,10 @@ class Slice:
     @property
     def url(self) -> str:
         return self.facet.url(self.value)
+
+    @property
+    def name(self) -> str:
+        return self.facet.name_of(self.value)
 
     @property
     def counts(self) -> list[StatusCount]:
@@ -131,6 +152,8 @@ class Bar:
     x: float
     width: float
     segments: list[Segment]
+    month_label: str  # on the axis: 11月 / Nov
+    year_label: str  # under the first bar and each January: 2018年 / 2018
 
     @property
     def middle(self) -> float:
@@ -154,8 +177,8 @@ def tick_step(maximum: int) -> int:
     return maximum
 
 
-def status_chart(plan: Plan, width: int = 640, height: int = 300) -> Chart:
-    """Stacked bars, one per report, bottom up in the order of STATUSES."""
+def status_chart(plan: Plan, lang: str = "zh", width: int = 640, height: int = 300) -> Chart:
+    """Stacked bars, one per report, bottom up in the order of STATUSES; axis labels in `lang`."""
     left, top, bottom = 44, 12, height - 36
     total = max(len(plan.tasks), 1)
     scale = (bottom - top) / total
@@ -166,7 +189,10 @@ def status_chart(plan: Plan, width: int = 640, height: int = 300) -> Chart:
         for count in tally(plan.tasks, report):
             y -= count.count * scale
             segments.append(Segment(count, round(y, 1), round(count.count * scale, 1)))
-        bars.append(Bar(report, round(left + slot * number + slot * 0.2, 1), round(slot * 0.6, 1), segments))
+        first_day = date(report.month.year, report.month.month, 1)
+        bars.append(Bar(report, round(left + slot * number + slot * 0.2, 1), round(slot * 0.6, 1), segments,
+                        format_skeleton("MMM", first_day, locale=lang),
+                        format_skeleton("y", first_day, locale=lang)))
     step = tick_step(total)
     ticks = [(round(bottom - value * scale, 1), value) for value in range(0, total + 1, step)]
     return Chart(width, height, left, bottom, bars, ticks)

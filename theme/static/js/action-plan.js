@@ -26,7 +26,9 @@
         if (visible) { shown += 1; }
       });
       selects.forEach(function (select) { if (select.value) { query.set(select.name, select.value); } });
-      count.textContent = "显示 " + shown + " / " + rows.length + " 项任务";
+      // The wording comes from the page, in its edition's language.
+      count.textContent = count.getAttribute("data-template")
+        .replace("{shown}", shown).replace("{total}", rows.length);
       // The address keeps the selection, so a narrowed table can be bookmarked or shared.
       var search = query.toString();
       window.history.replaceState(null, "", search ? "?" + search : window.location.pathname);
