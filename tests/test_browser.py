@@ -30,13 +30,17 @@ def browser():
 
 @pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
 def page(request, browser):
-    """A fresh reader (empty storage) at one width; fails the test if anything is fetched from another host."""
+    """A fresh reader (empty storage) at one width; fails the test if anything is fetched from another
+    host or anything the pages load (the icon too) is missing."""
     context = browser.new_context(viewport={"width": request.param, "height": 800})
     elsewhere = refuse_other_hosts(context)
+    missing = []
+    context.on("response", lambda response: response.status >= 400 and missing.append(response.url))
     page = context.new_page()
     yield page
     context.close()
     assert elsewhere == [], "requests to other hosts"
+    assert missing == [], "missing files"
 
 
 def large_text_on(page) -> bool:
