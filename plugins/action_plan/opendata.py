@@ -1,4 +1,8 @@
-"""Open data: tasks.csv, tasks.json and history.csv, byte-for-byte the same for the same content."""
+"""Open data: tasks.csv, tasks.json and history.csv, byte-for-byte the same for the same content.
+
+Column names are stable keys in every edition; names come in Chinese (`_zh`) and English (`_en`),
+task titles, departments and notes in Chinese only.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ import json
 from .plan import STATUSES, Plan, Task
 
 TASK_COLUMNS = (
-    "id", "title", "topic", "topic_zh", "field", "field_zh", "lead_provinces", "lead_provinces_zh",
-    "lead_department", "start", "due", "status", "status_zh", "overdue", "note", "report_month", "url",
+    "id", "title", "topic", "topic_zh", "topic_en", "field", "field_zh", "field_en", "lead_provinces",
+    "lead_provinces_zh", "lead_provinces_en", "lead_department", "start", "due", "status", "status_zh",
+    "status_en", "overdue", "note", "report_month", "url",
 )
-HISTORY_COLUMNS = ("report_month", "id", "title", "status", "status_zh", "note")
+HISTORY_COLUMNS = ("report_month", "id", "title", "status", "status_zh", "status_en", "note")
 
 
 def task_record(task: Task, plan: Plan, absolute_url) -> dict:
@@ -22,15 +27,19 @@ def task_record(task: Task, plan: Plan, absolute_url) -> dict:
         "title": task.title,
         "topic": task.topic.key,
         "topic_zh": task.topic.zh,
+        "topic_en": task.topic.en,
         "field": task.field.key,
         "field_zh": task.field.zh,
+        "field_en": task.field.en,
         "lead_provinces": [p.key for p in task.provinces],
         "lead_provinces_zh": [p.zh for p in task.provinces],
+        "lead_provinces_en": [p.en for p in task.provinces],
         "lead_department": task.department,
         "start": task.start.isoformat(),
         "due": task.due.isoformat(),
         "status": entry.status.key,
         "status_zh": entry.status.zh,
+        "status_en": entry.status.en,
         "overdue": task.overdue,
         "note": entry.note,
         "report_month": plan.latest.key if plan.latest else "",
@@ -72,7 +81,7 @@ def tasks_json(plan: Plan, absolute_url) -> str:
 def history_csv(plan: Plan) -> str:
     rows = (
         {"report_month": report.key, "id": task.id, "title": task.title, "status": entry.status.key,
-         "status_zh": entry.status.zh, "note": entry.note}
+         "status_zh": entry.status.zh, "status_en": entry.status.en, "note": entry.note}
         for report in plan.reports for task in plan.tasks for entry in [task.entry_in(report)]
     )
     return csv_text(HISTORY_COLUMNS, rows)

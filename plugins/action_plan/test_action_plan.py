@@ -19,6 +19,7 @@ from action_plan.plan import STATUS_BY_NAME, load_plan
 from action_plan.progress import StatusCount
 from portal_model import ContentProblems, model_for
 from sitebuild import ROOT, build_site, chromium, have_chromium, serve, soup, write_content
+from editions.test_editions import untranslated_chinese
 from theme_pages import site  # noqa: F401 (fixture: the sample portal)
 
 TASKS = """
@@ -198,6 +199,8 @@ def test_tasks_csv_has_every_task_with_its_latest_status(output):
     assert (t002["status"], t002["status_zh"], t002["overdue"], t002["note"]) == ("delayed", "滞后", "yes", "跨省协调未完成")
     assert (t002["lead_provinces"], t002["lead_provinces_zh"], t002["field"], t002["topic"]) == (
         "jiangsu;anhui", "江苏;安徽", "ecology", "energy")
+    assert (t002["topic_en"], t002["field_en"], t002["lead_provinces_en"], t002["status_en"]) == (
+        "Energy", "Ecology and Environment", "Jiangsu;Anhui", "delayed")
     assert t002["url"] == "http://localhost:8000/action-plan/tasks/T002/"
     assert {r["report_month"] for r in rows} == {"2018-11"}
 
@@ -243,6 +246,90 @@ def test_feed_has_one_entry_per_report(output):
 def test_a_site_without_a_plan_has_no_action_plan_pages(tmp_path):
     output = build_site({"news/credit.md": PLAN["news/credit.md"].replace("Tasks: T003, T001\n", "")}, tmp_path)
     assert not (output / "action-plan").exists()
+
+
+# ---------------------------------------------------------------- the English and Traditional editions
+
+ENGLISH_PAGES = ["", "tasks/", "tasks/topic/energy/", "tasks/province/anhui/", "tasks/status/delayed/",
+                 "tasks/T001/", "tasks/T002/", "reports/2018-10/", "reports/2018-11/"]
+
+
+@pytest.mark.parametrize("path", ENGLISH_PAGES)
+def test_english_pages_have_no_untranslated_interface_text(output, path):
+    page = soup(output, "en/action-plan/" + path)
+    assert page.html["lang"] == "en"
+    assert untranslated_chinese(page) == []
+
+
+def test_english_pages_name_statuses_topics_fields_provinces_and_months_in_english(output):
+    page = soup(output, "en/action-plan/")
+    assert texts(page.select(".plan-count")) == [
+        "✓ Done 1 / 4 · 25%", "→ On track 1 / 4 · 25%", "! Delayed 1 / 4 · 25%", "○ Not started 1 / 4 · 25%"]
+    assert "November 2018 report" in page.select_one(".plan-asof").get_text()
+    assert "5 December 2018" in page.select_one(".plan-asof").get_text()
+    topics = page.find(id="plan-by-topic").parent.table
+    assert [r.th.get_text(strip=True) for r in topics.tbody.find_all("tr")][:3] == [
+        "Transport Links", "Energy", "Science and Innovation"]
+    assert [t.get_text() for t in page.select("svg.plan-chart text.plan-chart-axis")][-3:] == ["Oct", "2018", "Nov"]
+    task = soup(output, "en/action-plan/tasks/T002/")
+    assert texts(task.select(".plan-task-facts dd"))[1:] == [
+        "Energy", "Ecology and Environment", "Jiangsu , Anhui", "安徽省能源局", "August 2018", "October 2018"]
+    assert soup(output, "en/action-plan/tasks/topic/energy/").h1.get_text() == "Tasks: Topic · Energy"
+
+
+def test_untranslated_content_on_english_pages_is_marked_chinese(output):
+    task = soup(output, "en/action-plan/tasks/T002/")
+    assert task.h1["lang"] == "zh-CN" and task.h1.get_text() == "推进省际输电通道建设"
+    assert task.find("dd", string="安徽省能源局")["lang"] == "zh-CN"
+    table = soup(output, "en/action-plan/tasks/")
+    assert table.find("a", string="推进省际输电通道建设")["lang"] == "zh-CN"
+    # the Chinese edition says nothing: the whole page is Chinese already
+    assert not soup(output, "action-plan/tasks/T002/").h1.get("lang")
+
+
+def test_english_feed_is_english_with_its_own_ids(output):
+    chinese = feedparser.parse((output / "feeds" / "action-plan.atom.xml").read_bytes())
+    english = feedparser.parse((output / "en" / "feeds" / "action-plan.atom.xml").read_bytes())
+    assert english.bozo == 0, english.get("bozo_exception")
+    assert english.feed.language == "en"
+    assert english.feed.title == "China Yangtze River Delta: three-year action plan, monthly progress"
+    assert [e.title for e in english.entries] == [
+        "Action plan progress report, November 2018", "Action plan progress report, October 2018"]
+    assert "Done 1 / 4 · 25%" in english.entries[0].summary
+    assert english.entries[0].link == "http://localhost:8000/en/action-plan/reports/2018-11/"
+    # Readers that import both editions must not take an English entry for a Chinese one.
+    assert english.feed.id == "tag:csj.example,2018:en/feeds/action-plan" != chinese.feed.id
+    assert [e.id for e in english.entries] == [
+        e.id.replace("tag:csj.example,2018:", "tag:csj.example,2018:en/") for e in chinese.entries]
+    assert not {e.id for e in english.entries} & {e.id for e in chinese.entries}
+    assert "Action plan" in (output / "en" / "feeds" / "index.opml").read_text(encoding="utf-8")
+
+
+def test_traditional_open_data_parses_and_points_into_the_traditional_edition(output):
+    rows = read_csv(output / "zh-hant" / "action-plan" / "tasks.csv")
+    assert [r["id"] for r in rows] == ["T001", "T002", "T003", "T004"]
+    assert rows[1]["status_zh"] == "滯後" and rows[1]["status"] == "delayed"
+    assert rows[1]["url"] == "http://localhost:8000/zh-hant/action-plan/tasks/T002/"
+    assert len(read_csv(output / "zh-hant" / "action-plan" / "history.csv")) == 8
+    document = json.loads((output / "zh-hant" / "action-plan" / "tasks.json").read_text(encoding="utf-8"))
+    assert document["tasks"][1]["title"] == "推進省際輸電通道建設"
+    assert all(t["url"].startswith("http://localhost:8000/zh-hant/") for t in document["tasks"])
+    feed = feedparser.parse((output / "zh-hant" / "feeds" / "action-plan.atom.xml").read_bytes())
+    assert feed.bozo == 0 and feed.feed.language == "zh-Hant"
+    assert feed.entries[0].link == "http://localhost:8000/zh-hant/action-plan/reports/2018-11/"
+
+
+@pytest.mark.parametrize("path", ["", "tasks/", "tasks/province/anhui/", "tasks/T002/", "reports/2018-11/"])
+def test_traditional_pages_link_within_the_traditional_edition(output, path):
+    page = soup(output, "zh-hant/action-plan/" + path)
+    assert page.html["lang"] == "zh-Hant"
+    for tag in page.find_all(href=True) + page.find_all(src=True):
+        url = tag.get("href") or tag.get("src")
+        if tag.get("hreflang") or not url.startswith("/") or url.startswith("//"):
+            continue
+        assert url.startswith(("/zh-hant/", "/static/")), (tag.name, url)
+        target = output / url.split("#")[0].lstrip("/")
+        assert (target / "index.html" if url.endswith("/") else target).exists(), url
 
 
 # ---------------------------------------------------------------- every defect, one run
@@ -375,6 +462,9 @@ def test_sample_plan_matches_the_published_december_figures(site):
         "65 / 144 · 45%", "75 / 144 · 52%", "3 / 144 · 2%", "1 / 144 · 1%"]
     assert len(soup(site, "action-plan/tasks/").select("table[data-task-table] tbody tr")) == 144
     assert len(page.find(id="plan-by-topic").parent.table.tbody.find_all("tr")) == 12
+    english = soup(site, "en/action-plan/")
+    assert texts(english.select(".plan-count-figure")) == texts(page.select(".plan-count-figure"))
+    assert untranslated_chinese(english) == []
 
 
 # ---------------------------------------------------------------- in the browser
@@ -400,6 +490,9 @@ def test_task_table_narrows_by_province_and_status_in_place_and_without_script(o
         assert visible_ids(page) == ["T002"]
         page.click("[data-task-filter-reset]")
         assert len(visible_ids(page)) == 4
+        page.goto(f"{base}/en/action-plan/tasks/?province=anhui&status=delayed")
+        assert visible_ids(page) == ["T002"]
+        assert page.locator("[data-task-count]").inner_text() == "Showing 1 of 4 tasks"
         assert errors == []
 
         without_script = browser.new_page(java_script_enabled=False)
