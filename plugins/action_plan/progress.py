@@ -57,10 +57,6 @@ class Facet:
     def url(self, value) -> str:
         return f"{TASKS_URL}{self.key}/{value.key}/"
 
-    def keys_of(self, task: Task) -> str:
-        """Space-separated keys, for the table row's data attribute."""
-        return " ".join(v.key for v in self.of_task(task))
-
 
 def facets(plan: Plan, model) -> list[Facet]:
     _, lang = model.gettext, model.lang
