@@ -12,7 +12,10 @@ Items are only linked to items of their own language (an English item to English
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_left
 from collections import defaultdict
+from itertools import islice
 from typing import NamedTuple
 
 from pelican import signals
@@ -26,11 +29,11 @@ class FieldNeighbours(NamedTuple):
     newer: object | None
 
 
-def field_neighbours(article, field_items: dict) -> list[FieldNeighbours]:
+def field_neighbours(article, field_items: dict, field_positions: dict) -> list[FieldNeighbours]:
     neighbours = []
     for field in getattr(article, "fields", ()):
         items = field_items[field]  # oldest first
-        index = items.index(article)
+        index = field_positions[field][id(article)]
         neighbours.append(FieldNeighbours(
             field,
             items[index - 1] if index > 0 else None,
@@ -39,16 +42,62 @@ def field_neighbours(article, field_items: dict) -> list[FieldNeighbours]:
     return neighbours
 
 
-def related_items(article, candidates, limit: int) -> list:
+class FieldSetItems:
+    """The items whose fields are exactly one set, sorted by date twice: for walking later and earlier.
+
+    Ties in date are walked in the order the items were given, so that
+    walking outward from a date yields items by (distance in time, order given).
+    """
+
+    def __init__(self, fields: frozenset, entries: list[tuple[int, object]]):
+        self.fields = fields
+        self.later = sorted(entries, key=lambda entry: (entry[1].date, entry[0]))
+        self.later_dates = [item.date for _, item in self.later]
+        self.earlier = sorted(entries, key=lambda entry: (entry[1].date, -entry[0]))
+        self.earlier_dates = [item.date for _, item in self.earlier]
+
+    def nearest(self, article):
+        """(seconds apart, order given, item) of every other item, nearest in time first."""
+        def walk(entries, start, step):
+            for index in range(start, len(entries) if step > 0 else -1, step):
+                order, other = entries[index]
+                if other is not article:
+                    yield abs((other.date - article.date).total_seconds()), order, other
+
+        later = bisect_left(self.later_dates, article.date)  # from the same date on
+        earlier = bisect_left(self.earlier_dates, article.date) - 1  # strictly before
+        return heapq.merge(walk(self.later, later, 1), walk(self.earlier, earlier, -1))
+
+
+def index_field_sets(articles) -> list[FieldSetItems]:
+    by_fields = defaultdict(list)
+    for order, article in enumerate(articles):
+        fields = frozenset(getattr(article, "fields", ()))
+        if fields:
+            by_fields[fields].append((order, article))
+    return [FieldSetItems(fields, entries) for fields, entries in by_fields.items()]
+
+
+def related_items(article, field_sets: list[FieldSetItems], limit: int) -> list:
+    """The `limit` items sharing most fields, then nearest in time, then first given.
+
+    Items are grouped by their exact set of fields, so every item of a group shares
+    as many fields; groups are merged nearest first, the most shared fields first,
+    and only until `limit` items are found: near-linear in the number of items.
+    """
     own_fields = set(getattr(article, "fields", ()))
-
-    def closeness(other):
-        shared = len(own_fields & set(other.fields))
-        return (-shared, abs((other.date - article.date).total_seconds()))
-
-    sharing = [other for other in candidates
-               if other is not article and own_fields & set(getattr(other, "fields", ()))]
-    return sorted(sharing, key=closeness)[:limit]
+    by_shared = defaultdict(list)
+    for group in field_sets:
+        shared = len(own_fields & group.fields)
+        if shared:
+            by_shared[shared].append(group)
+    related = []
+    for shared in sorted(by_shared, reverse=True):
+        nearest = heapq.merge(*(group.nearest(article) for group in by_shared[shared]))
+        related.extend(other for _, _, other in islice(nearest, limit - len(related)))
+        if len(related) >= limit:
+            break
+    return related
 
 
 def link_items(articles, limit: int) -> None:
@@ -57,9 +106,12 @@ def link_items(articles, limit: int) -> None:
     for article in sorted(articles, key=lambda a: (a.date, a.slug)):
         for field in getattr(article, "fields", ()):
             field_items[field].append(article)
+    field_positions = {field: {id(item): index for index, item in enumerate(items)}
+                       for field, items in field_items.items()}
+    field_sets = index_field_sets(articles)
     for article in articles:
-        article.field_neighbours = field_neighbours(article, field_items)
-        article.related = related_items(article, articles, limit)
+        article.field_neighbours = field_neighbours(article, field_items, field_positions)
+        article.related = related_items(article, field_sets, limit)
 
 
 def link_generator_items(generator) -> None:

@@ -1,6 +1,7 @@
 """item_neighbours: previous/next within a field and related items, on the item page."""
 
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from item_neighbours import link_items
@@ -34,6 +35,29 @@ def test_related_items_share_a_field_most_shared_first_then_nearest_in_time():
 
     assert item_.related == [both, near]
     assert unrelated.related == []
+
+
+def brute_force_related(article, articles, limit):
+    """The definition of related items, by sorting every other item (quadratic)."""
+    own = set(article.fields)
+    sharing = [other for other in articles if other is not article and own & set(other.fields)]
+    return sorted(sharing, key=lambda other: (-len(own & set(other.fields)),
+                                              abs((other.date - article.date).total_seconds())))[:limit]
+
+
+def test_related_items_equal_the_brute_force_definition_on_a_random_corpus():
+    rng = random.Random(10)
+    fields = ["transport", "culture", "credit", "ecology", "education"]
+    start = datetime(2019, 1, 1, tzinfo=SHANGHAI)
+    # Few distinct dates, so that many items tie in time and the order given decides.
+    articles = [SimpleNamespace(slug=f"item-{number}", fields=rng.sample(fields, rng.choice((0, 1, 1, 2, 3))),
+                                date=start + timedelta(hours=rng.randrange(6)))
+                for number in range(400)]
+    for limit in (0, 1, 5, 30):
+        link_items(articles, limit)
+
+        wrong = [a.slug for a in articles if a.related != brute_force_related(a, articles, limit)]
+        assert wrong == [], f"limit {limit}"
 
 
 def news(title, date, fields, slug):
