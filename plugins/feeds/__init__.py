@@ -8,6 +8,7 @@ which works around feedgen's defaults that would make feeds differ between build
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import json
@@ -211,10 +212,14 @@ def news_entry_key(settings, article) -> str:
     return os.path.relpath(article.source_path, settings["PATH"]).replace(os.sep, "/")
 
 
+def news_entry_id(model, edition: Edition, article) -> str:
+    return entry_id(model.settings, edition.prefix + news_entry_key(model.settings, article))
+
+
 def news_entry(model, edition: Edition, article) -> Entry:
     """A news item as a feed entry."""
     return Entry(
-        id=entry_id(model.settings, edition.prefix + news_entry_key(model.settings, article)),
+        id=news_entry_id(model, edition, article),
         title=article.title,
         url=article.url,
         date=article.date,
@@ -248,6 +253,7 @@ def xml_text(text) -> str:
     return XML_FORBIDDEN.sub("", str(text or ""))
 
 
+@functools.lru_cache(maxsize=4096)  # an item is in ~8 feeds of its edition (all, fields, provinces, pairs)
 def absolute_links(fragment: str, base_url: str) -> str:
     """An HTML fragment with every link and image address made absolute against base_url."""
     if not fragment.strip():
@@ -367,9 +373,10 @@ def write_feed(settings, spec: FeedSpec, entries, fallback_updated: datetime | N
     """
     model = model_for(settings)
     announce_feed(settings, spec)
-    cleaned = sorted((clean_entry(model, e) for e in entries),
-                     key=lambda e: (e.date, e.id), reverse=True)
-    cleaned = cleaned[: settings.get("FEED_MAX_ITEMS", 50)]
+    # Sorted on what cleaning gives the date and id, then only the entries kept are cleaned:
+    # the all-news feed of 10,000 items rewrites the links of 50, not 10,000.
+    newest = sorted(entries, key=lambda e: (shanghai(e.date), xml_text(e.id)), reverse=True)
+    cleaned = [clean_entry(model, e) for e in newest[: settings.get("FEED_MAX_ITEMS", 50)]]
     updated = max((e.updated for e in cleaned), default=None) or fallback_updated or EMPTY_SITE_UPDATED
     documents = atom_and_rss(model, spec, cleaned, shanghai(updated))
     if "json" in spec.formats:
@@ -427,9 +434,18 @@ def write_news_feeds(settings, edition: Edition, items) -> list[tuple[FeedSpec, 
     model = model_for(settings)
     feeds = news_feeds(model, edition, items)
     newest = max((item.date for item in items), default=None)
+    # In the order write_feed sorts entries, so each feed's newest come first and only
+    # those become entries (content with absolute links), once per item for all its feeds.
+    ordered = sorted(items, key=lambda item: (shanghai(item.date), xml_text(news_entry_id(model, edition, item))),
+                     reverse=True)
+    position = {id(item): index for index, item in enumerate(ordered)}
+    entries = {}
     for spec, own in feeds:
-        write_feed(settings, spec, [news_entry(model, edition, item) for item in own],
-                   fallback_updated=newest)
+        kept = sorted(own, key=lambda item: position[id(item)])[: settings.get("FEED_MAX_ITEMS", 50)]
+        for item in kept:
+            if id(item) not in entries:
+                entries[id(item)] = news_entry(model, edition, item)
+        write_feed(settings, spec, [entries[id(item)] for item in kept], fallback_updated=newest)
     return feeds
 
 
