@@ -58,6 +58,7 @@ BY_KEY = {edition.key: edition for edition in EDITIONS}
 LATER_PAGE = re.compile(r"(?:^|(?<=/))page/\d+/$")
 # Folders of the output that belong to no edition: never converted, never moved into one.
 SEARCH_INDEX = "pagefind"
+PRECOMPRESS_ALGORITHMS = ("PRECOMPRESS_BROTLI", "PRECOMPRESS_GZIP", "PRECOMPRESS_ZOPFLI", "PRECOMPRESS_ZSTANDARD")
 
 
 def current_edition(settings) -> Edition:
@@ -217,6 +218,9 @@ def english_settings(settings) -> dict:
         # Feed and entry ids unlike the simplified edition's (plugins/feeds).
         FEED_ID_PREFIX=ENGLISH.prefix,
     )
+    # pelican-precompress (publishconf.py) hears every run's "compress" signal; the root run's,
+    # sent last, compresses the whole output, en/ included, so this run compresses nothing.
+    english.update(dict.fromkeys(PRECOMPRESS_ALGORITHMS, False))
     return english
 
 

@@ -307,3 +307,23 @@ def test_a_public_siteurl_gives_absolute_links_in_every_edition(tmp_path):
     english = soup(output, "en/" + ITEM)
     assert english.select_one(".site-name")["href"] == f"{public}/en/"
     assert alternates(english)["zh-Hant"] == f"{public}/zh-hant/{ITEM}"
+
+
+def test_production_compression_compresses_every_edition_once(tmp_path, monkeypatch):
+    """pelican-precompress hears the English run's "compress" signal too: only the root run may act."""
+    from pelican.plugins import precompress
+
+    offered = []  # every file each run hands to the compressors
+    find_paths = precompress.get_paths_to_compress
+
+    def recording(settings):
+        return [path for path in find_paths(settings) if not offered.append(path)]
+
+    monkeypatch.setattr(precompress, "get_paths_to_compress", recording)
+    output = build_site({name: SITE[name] for name in ("news/2018/g60.md", "news/2018/g60.en.md")}, tmp_path,
+                        PLUGINS=[*settings_for(tmp_path, tmp_path)["PLUGINS"], "pelican.plugins.precompress"],
+                        PRECOMPRESS_OVERWRITE=True, SEARCH_INDEX=False)
+
+    assert (output / "en" / ITEM / "index.html.br").exists()
+    assert (output / "zh-hant" / ITEM / "index.html.gz").exists()
+    assert len(offered) == len(set(offered))
