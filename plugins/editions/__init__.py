@@ -259,7 +259,9 @@ def build_other_editions(pelican) -> None:
     if TRADITIONAL.key in wanted:
         started = time.perf_counter()
         rewriter = traditional_rewriter(settings)
-        count = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared))
+        # Like Pelican's content cache: kept between builds only when CACHE_CONTENT is on.
+        cache = os.path.join(settings["CACHE_PATH"], TRADITIONAL.folder) if settings.get("CACHE_CONTENT") else None
+        count = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache)
         log.info("editions: %s, %d files converted in %.2f s", TRADITIONAL.key, count,
                  time.perf_counter() - started)
     if ENGLISH.key in wanted:

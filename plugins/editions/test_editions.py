@@ -327,3 +327,38 @@ def test_production_compression_compresses_every_edition_once(tmp_path, monkeypa
     assert (output / "en" / ITEM / "index.html.br").exists()
     assert (output / "zh-hant" / ITEM / "index.html.gz").exists()
     assert len(offered) == len(set(offered))
+
+
+def test_traditional_conversion_reuses_the_cache_for_unchanged_files_only(tmp_path, monkeypatch):
+    from editions import traditional
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    rewriter = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "zh-hant"}))
+    pages = {"news/a/index.html": '<a href="/news/b/">长三角发展</a>\r\n', "news/b/index.html": "<p>经济</p>\n"}
+    for site_path, text in pages.items():
+        (output / site_path).parent.mkdir(parents=True, exist_ok=True)
+        (output / site_path).write_bytes(text.encode("utf-8"))
+    traditional.write_traditional(str(output), rewriter, set())
+    plain = {path: (output / "zh-hant" / path).read_bytes() for path in pages}
+
+    traditional.write_traditional(str(output), rewriter, set(), str(cache))
+    (output / "news/b/index.html").write_text("<p>发展</p>\n", encoding="utf-8")
+    converted = []
+    converter = traditional.opencc.OpenCC(traditional.CONVERSION)
+    monkeypatch.setattr(traditional.opencc, "OpenCC", lambda conversion: Recording(converter, converted))
+    traditional.write_traditional(str(output), rewriter, set(), str(cache))
+
+    assert converted == ["<p>发展</p>\n"]
+    assert (output / "zh-hant/news/a/index.html").read_bytes() == plain["news/a/index.html"]
+    assert "發展" in (output / "zh-hant/news/a/index.html").read_text(encoding="utf-8")
+    assert (output / "zh-hant/news/b/index.html").read_text(encoding="utf-8") == "<p>發展</p>\n"
+    assert len(list(cache.iterdir())) == 2  # the entry of b's old text is gone
+
+
+class Recording:
+    def __init__(self, converter, converted):
+        self.converter, self.converted = converter, converted
+
+    def convert(self, text):
+        self.converted.append(text)
+        return self.converter.convert(text)

@@ -9,6 +9,7 @@ editions and everything that is not converted stay shared at their own URLs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
@@ -120,19 +121,61 @@ def source_files(output: str, skipped: set[str]):
                 yield path, os.path.relpath(path, output).replace(os.sep, "/")
 
 
-def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str]) -> int:
-    """Convert the root edition under `output` into output/<prefix>; return the number of files."""
+class ConvertedFiles:
+    """Converted files kept by a digest of everything the conversion depends on.
+
+    An edit changes a handful of the root edition's files; the others are copied
+    from the cache instead of going through OpenCC again. Entries not used by a run
+    are removed at its end, so the cache holds one site's worth.
+    """
+
+    def __init__(self, folder: str, rewriter: LinkRewriter):
+        self.folder = folder
+        os.makedirs(folder, exist_ok=True)
+        # Sorted: a frozenset's order changes between processes with string hashing.
+        # This module's own text too: a change to the rewriting makes every entry stale.
+        with open(__file__, "rb") as code:
+            self.salt = repr((CONVERSION, opencc.__version__, hashlib.blake2b(code.read()).hexdigest(),
+                              rewriter.prefix, rewriter.absolute_base, rewriter.root_path,
+                              sorted(rewriter.shared), rewriter.tag_prefix)).encode()
+        self.used: set[str] = set()
+
+    def path(self, source: bytes, site_path: str) -> str:
+        name = hashlib.blake2b(b"\0".join((self.salt, site_path.encode(), source))).hexdigest()
+        self.used.add(name)
+        return os.path.join(self.folder, name)
+
+    def prune(self) -> None:
+        for name in set(os.listdir(self.folder)) - self.used:
+            os.remove(os.path.join(self.folder, name))
+
+
+def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str], cache_folder: str | None = None) -> int:
+    """Convert the root edition under `output` into output/<prefix>; return the number of files.
+
+    With `cache_folder`, files converted by an earlier run from the same bytes are copied from there.
+    """
     converter = opencc.OpenCC(CONVERSION)
+    cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
     target_root = os.path.join(output, rewriter.prefix)
     shutil.rmtree(target_root, ignore_errors=True)  # no stale pages of removed items
     count = 0
     for path, site_path in list(source_files(output, skipped | {rewriter.prefix.rstrip("/")})):
-        with open(path, encoding="utf-8") as handle:
-            text = converter.convert(handle.read())
-        text = rewriter.rewrite(text, posixpath.dirname(site_path))
         destination = os.path.join(target_root, *site_path.split("/"))
         os.makedirs(os.path.dirname(destination), exist_ok=True)
-        with open(destination, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(path, "rb") as handle:
+            source = handle.read()
+        cached = cache.path(source, site_path) if cache else None
+        if cached and os.path.exists(cached):
+            shutil.copyfile(cached, destination)
+        else:
+            text = source.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads
+            text = rewriter.rewrite(converter.convert(text), posixpath.dirname(site_path))
+            with open(destination, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            if cached:
+                shutil.copyfile(destination, cached)
         count += 1
+    if cache:
+        cache.prune()
     return count
