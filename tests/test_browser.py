@@ -91,6 +91,25 @@ def test_reader_goes_from_home_to_a_field_to_an_item_and_pages_through(page, bas
     page.wait_for_url(re.compile(r".*/fields/transport/$"))
 
 
+def test_on_a_phone_the_first_news_is_on_the_first_screen_and_the_menus_scroll_inside_themselves(browser, base_url):
+    context = browser.new_context(viewport={"width": 375, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + "/")
+    first_news = page.locator(".latest .item-title a").first
+    assert first_news.bounding_box()["y"] < 900
+    assert page.locator(".site-header").bounding_box()["height"] < 0.4 * 900
+    assert fits_width(page)
+    field_rows = {round(box["y"]) for box in page.locator("nav.field-nav a").evaluate_all(
+        "links => links.map(a => a.getBoundingClientRect().toJSON())")}
+    assert len(field_rows) == 1, "the fields are one row"
+    last_field = page.locator("nav.field-nav a").last
+    last_field.focus()  # a menu entry beyond the screen edge is scrolled to, not cut off
+    box = last_field.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 375 and box["height"] >= 44
+    assert fits_width(page)
+    context.close()
+
+
 def test_large_text_mode_switches_on_persists_across_pages_and_switches_off(page, base_url):
     page.goto(base_url + "/")
     toggle = page.get_by_role("button", name="大字高对比")
