@@ -7,6 +7,7 @@ imports nothing else of the project. The registries themselves are data in
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
@@ -298,7 +299,6 @@ class PortalModel:
 
     def relative(self, path: str) -> str:
         """A path as an editor sees it: relative to the working folder where possible."""
-        import os
         try:
             rel = os.path.relpath(path)
         except ValueError:
