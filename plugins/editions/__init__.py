@@ -135,6 +135,9 @@ class Counterparts:
         return None if LATER_PAGE.search(page_path) else page_path
 
 
+COUNTERPARTS = "EDITIONS_COUNTERPARTS"
+
+
 class EditionSwitch:
     """The `edition_links(page_path)` of templates: the page in every edition."""
 
@@ -146,8 +149,11 @@ class EditionSwitch:
 
     @functools.cached_property
     def counterparts(self) -> Counterparts:
-        # Built on first use, when the content check has passed (dates are valid).
-        return Counterparts(self.settings)
+        # Built on first use, when the content check has passed (dates are valid);
+        # handed over to the English run with the settings: the same sources, the same URLs.
+        if COUNTERPARTS not in self.settings:
+            self.settings[COUNTERPARTS] = Counterparts(self.settings)
+        return self.settings[COUNTERPARTS]
 
     def __call__(self, page_path: str) -> list[EditionLink]:
         links = []
@@ -261,9 +267,9 @@ def build_other_editions(pelican) -> None:
         rewriter = traditional_rewriter(settings)
         # Like Pelican's content cache: kept between builds only when CACHE_CONTENT is on.
         cache = os.path.join(settings["CACHE_PATH"], TRADITIONAL.folder) if settings.get("CACHE_CONTENT") else None
-        count = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache)
-        log.info("editions: %s, %d files converted in %.2f s", TRADITIONAL.key, count,
-                 time.perf_counter() - started)
+        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache)
+        log.info("editions: %s, %d files (%d written, %d removed) in %.2f s", TRADITIONAL.key, outcome.files,
+                 outcome.written, outcome.removed, time.perf_counter() - started)
     if ENGLISH.key in wanted:
         started = time.perf_counter()
         Pelican(english_settings(settings)).run()

@@ -10,10 +10,13 @@ editions and everything that is not converted stay shared at their own URLs.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import pickle
 import posixpath
 import re
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import opencc
@@ -121,12 +124,36 @@ def source_files(output: str, skipped: set[str]):
                 yield path, os.path.relpath(path, output).replace(os.sep, "/")
 
 
+def stamp(path: str) -> tuple[int, int] | None:
+    """What tells a file changed without reading it: modification time (ns) and size."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+@dataclass(frozen=True)
+class Written:
+    """One converted file as a run left it: the source's stamp, the cache entry, the result's stamp."""
+
+    site_path: str
+    source: tuple[int, int]
+    entry: str | None
+    result: tuple[int, int]
+
+
+MANIFEST = "manifest.pickle"
+
+
 class ConvertedFiles:
     """Converted files kept by a digest of everything the conversion depends on.
 
     An edit changes a handful of the root edition's files; the others are copied
-    from the cache instead of going through OpenCC again. Entries not used by a run
-    are removed at its end, so the cache holds one site's worth.
+    from the cache instead of going through OpenCC again. The manifest records what
+    the last run wrote, so that a file whose source and result both still have the
+    recorded stamps is not even read. Entries not used by a run are removed at its
+    end, so the cache holds one site's worth.
     """
 
     def __init__(self, folder: str, rewriter: LinkRewriter):
@@ -138,44 +165,132 @@ class ConvertedFiles:
             self.salt = repr((CONVERSION, opencc.__version__, hashlib.blake2b(code.read()).hexdigest(),
                               rewriter.prefix, rewriter.absolute_base, rewriter.root_path,
                               sorted(rewriter.shared), rewriter.tag_prefix)).encode()
-        self.used: set[str] = set()
+        self.previous: dict[str, Written] = {}
+        try:
+            with open(os.path.join(folder, MANIFEST), "rb") as handle:
+                salt, previous = pickle.load(handle)
+            if salt == self.salt:
+                self.previous = previous
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            pass  # no manifest yet, or an unreadable one: every file is read again
+        self.written: dict[str, Written] = {}
 
-    def path(self, source: bytes, site_path: str) -> str:
-        name = hashlib.blake2b(b"\0".join((self.salt, site_path.encode(), source))).hexdigest()
-        self.used.add(name)
-        return os.path.join(self.folder, name)
+    def unchanged(self, site_path: str, source: tuple[int, int] | None, destination: str) -> bool:
+        """Source and result are as the last run left them: nothing to do (not even reading)."""
+        record = self.previous.get(site_path)
+        if record is None or record.source != source or stamp(destination) != record.result:
+            return False
+        self.written[site_path] = record
+        return True
 
-    def prune(self) -> None:
-        for name in set(os.listdir(self.folder)) - self.used:
+    def entry(self, source: bytes, site_path: str) -> str:
+        return hashlib.blake2b(b"\0".join((self.salt, site_path.encode(), source))).hexdigest()
+
+    def save(self, written: list[Written]) -> None:
+        """Record this run's files; remove the entries it did not use."""
+        self.written.update((record.site_path, record) for record in written)
+        used = {record.entry for record in self.written.values()} | {MANIFEST}
+        for name in set(os.listdir(self.folder)) - used:
             os.remove(os.path.join(self.folder, name))
+        partial = os.path.join(self.folder, f".{MANIFEST}.{os.getpid()}")
+        with open(partial, "wb") as handle:
+            pickle.dump((self.salt, self.written), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, os.path.join(self.folder, MANIFEST))
 
 
-def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str], cache_folder: str | None = None) -> int:
-    """Convert the root edition under `output` into output/<prefix>; return the number of files.
+@dataclass(frozen=True)
+class Conversion:
+    """Converts one file of the root edition, or copies its result from the cache."""
 
-    With `cache_folder`, files converted by an earlier run from the same bytes are copied from there.
-    """
-    converter = opencc.OpenCC(CONVERSION)
-    cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
-    target_root = os.path.join(output, rewriter.prefix)
-    shutil.rmtree(target_root, ignore_errors=True)  # no stale pages of removed items
-    count = 0
-    for path, site_path in list(source_files(output, skipped | {rewriter.prefix.rstrip("/")})):
-        destination = os.path.join(target_root, *site_path.split("/"))
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
+    converter: object  # opencc.OpenCC
+    rewriter: LinkRewriter
+    cache: ConvertedFiles | None
+
+    def write(self, path: str, site_path: str, destination: str) -> Written:
+        source_stamp = stamp(path)
         with open(path, "rb") as handle:
             source = handle.read()
-        cached = cache.path(source, site_path) if cache else None
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        entry = self.cache.entry(source, site_path) if self.cache else None
+        cached = os.path.join(self.cache.folder, entry) if entry else None
         if cached and os.path.exists(cached):
             shutil.copyfile(cached, destination)
         else:
             text = source.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads
-            text = rewriter.rewrite(converter.convert(text), posixpath.dirname(site_path))
+            text = self.rewriter.rewrite(self.converter.convert(text), posixpath.dirname(site_path))
             with open(destination, "w", encoding="utf-8") as handle:
                 handle.write(text)
             if cached:
                 shutil.copyfile(destination, cached)
-        count += 1
+        return Written(site_path, source_stamp, entry, stamp(destination))
+
+
+# Converting is independent per file: with many files, each core takes a share.
+PARALLEL_MIN_FILES = 200
+CHUNK_SIZE = 32
+_worker_conversion: Conversion | None = None
+
+
+def start_worker(conversion: Conversion) -> None:
+    global _worker_conversion
+    _worker_conversion = conversion
+
+
+def write_chunk(jobs: list[tuple[str, str, str]]) -> list[Written]:
+    return [_worker_conversion.write(*job) for job in jobs]
+
+
+def write_all(conversion: Conversion, jobs: list[tuple[str, str, str]]) -> list[Written]:
+    """Every job's result; in forked worker processes (one per core) when there are many."""
+    workers = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_MIN_FILES or workers < 2:
+        return [conversion.write(*job) for job in jobs]
+    # Forked: the workers inherit the converter and rewriter; only paths and stamps travel.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=start_worker, initargs=(conversion,)) as pool:
+        chunks = [jobs[start:start + CHUNK_SIZE] for start in range(0, len(jobs), CHUNK_SIZE)]
+        return [written for chunk in pool.map(write_chunk, chunks) for written in chunk]
+
+
+def remove_stale(target_root: str, site_paths: set[str]) -> int:
+    """Files under the edition folder that are not this run's (pages of removed items …), and emptied folders."""
+    removed = 0
+    for folder, dirnames, filenames in os.walk(target_root, topdown=False):
+        for name in filenames:
+            path = os.path.join(folder, name)
+            if os.path.relpath(path, target_root).replace(os.sep, "/") not in site_paths:
+                os.remove(path)
+                removed += 1
+        if folder != target_root and not os.listdir(folder):
+            os.rmdir(folder)
+    return removed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    files: int  # in the edition
+    written: int  # converted or copied from the cache; the rest were left as they were
+    removed: int
+
+
+def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
+                      cache_folder: str | None = None) -> Outcome:
+    """Convert the root edition under `output` into output/<prefix>.
+
+    With `cache_folder`, a file whose source and result are as the last run left them
+    is not touched, and files converted by an earlier run from the same bytes are
+    copied from there. Without it, every file is converted.
+    """
+    cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
+    target_root = os.path.join(output, rewriter.prefix)
+    site_paths, jobs = set(), []
+    for path, site_path in source_files(output, skipped | {rewriter.prefix.rstrip("/")}):
+        site_paths.add(site_path)
+        destination = os.path.join(target_root, *site_path.split("/"))
+        if not (cache and cache.unchanged(site_path, stamp(path), destination)):
+            jobs.append((path, site_path, destination))
+    removed = remove_stale(target_root, site_paths)  # no stale pages of removed items
+    written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs)
     if cache:
-        cache.prune()
-    return count
+        cache.save(written)
+    return Outcome(len(site_paths), len(written), removed)
