@@ -24,6 +24,7 @@ from portal_model import (
     pinyin_slug,
 )
 from strict_content import fast_reading
+from strict_content.checked_files import CheckedFiles, stamp
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 # Section folders of the site that a standing page must not take over.
@@ -52,6 +53,7 @@ class Source:
     slug: str = ""
     fields: tuple = ()
     provinces: tuple = ()
+    title_slug: str = ""  # pinyin of the title, the base of a derived slug
 
 
 # ---------------------------------------------------------------- reading
@@ -127,14 +129,15 @@ def header_line_hint(line: str) -> str:
 def content_files(settings, folders, exclude=()):
     """Every file under the given content folders, as Pelican would walk them."""
     root = settings["PATH"]
-    ignore = settings.get("IGNORE_FILES", [])
+    # One pattern for all IGNORE_FILES globs: tens of thousands of names are matched.
+    ignored = re.compile("|".join(fnmatch.translate(p) for p in settings.get("IGNORE_FILES", [])) or "(?!)")
     for folder in folders:
         top = os.path.join(root, folder)
         for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                  and os.path.relpath(os.path.join(dirpath, d), root) not in exclude)
             for name in sorted(filenames):
-                if name.startswith((".", "~$")) or any(fnmatch.fnmatch(name, p) for p in ignore):
+                if name.startswith((".", "~$")) or ignored.match(os.path.normcase(name)):
                     continue
                 yield os.path.join(dirpath, name)
 
@@ -220,7 +223,9 @@ def assign_slugs(model, sources: list[Source]) -> None:
     derived = [s for s in sources if not s.slug]
     derived.sort(key=lambda s: (s.meta.get("date", ""), s.path))
     for source in derived:
-        base = pinyin_slug(source.meta.get("title", ""), max_length)
+        if not source.title_slug:
+            source.title_slug = pinyin_slug(source.meta.get("title", ""), max_length)
+        base = source.title_slug
         slug, number = base, 1
         while (source.kind, source.lang, slug) in taken or (
                 source.kind == "page" and slug in RESERVED_PAGE_SLUGS):
@@ -230,17 +235,41 @@ def assign_slugs(model, sources: list[Source]) -> None:
         source.slug = slug
 
 
+def checked_source(model, checked: CheckedFiles | None, path: str, kind: str) -> Source | None:
+    """check_source, or with CACHE_CONTENT what an earlier build learnt of the unchanged file."""
+    if checked is None:
+        return check_source(model, path, kind)
+    file_stamp = stamp(path)  # before reading: an edit made meanwhile is seen next time
+    record = checked.record(path, kind, file_stamp)
+    afresh = record is None
+    if record:
+        source = Source(path, kind, record.meta, record.lang,
+                        fields=tuple(model.fields[key] for key in record.fields),
+                        provinces=tuple(model.provinces[key] for key in record.provinces),
+                        title_slug=record.title_slug)
+    else:
+        problems = len(model.problems)
+        source = check_source(model, path, kind)
+        if source is None or len(model.problems) > problems:
+            return source  # kept out of the cache: checked and reported again next time
+    checked.keep(source, file_stamp, afresh)
+    return source
+
+
 def check_content(model) -> dict[str, Source]:
     """Check every news item and page; return what was learnt, by absolute path."""
     settings = model.settings
+    checked = CheckedFiles(settings) if settings.get("CACHE_CONTENT") else None
     sources = []
     for kind, folders_key, excludes_key in (("article", "ARTICLE_PATHS", "ARTICLE_EXCLUDES"),
                                             ("page", "PAGE_PATHS", "PAGE_EXCLUDES")):
         for path in content_files(settings, settings[folders_key], settings.get(excludes_key, ())):
-            source = check_source(model, path, kind)
+            source = checked_source(model, checked, path, kind)
             if source:
                 sources.append(source)
     assign_slugs(model, sources)
+    if checked:
+        checked.save()
     return {os.path.abspath(s.path): s for s in sources}
 
 

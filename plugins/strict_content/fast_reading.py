@@ -38,7 +38,8 @@ CACHE_FILES = {"article": "ArticlesGenerator-Readers", "page": "PagesGenerator-R
 CACHE_STAMP = "reader-fingerprint"
 # Settings that shape what the reader returns for a file.
 READER_SETTINGS = ("MARKDOWN", "FORMATTED_FIELDS", "TIMEZONE", "DEFAULT_LANG", "DEFAULT_DATE_FORMAT",
-                   "READERS", "SLUGIFY_SOURCE", "SLUG_REGEX_SUBSTITUTIONS", "TAG_REGEX_SUBSTITUTIONS")
+                   "READERS", "SLUGIFY_SOURCE", "SLUG_REGEX_SUBSTITUTIONS", "TAG_REGEX_SUBSTITUTIONS",
+                   "GZIP_CACHE")  # the file's format: a cache written the other way is not loaded
 FINGERPRINT = "PORTAL_READER_FINGERPRINT"
 READING = "PORTAL_PARALLEL_READING"
 LIBRARIES = ("pelican", "markdown", "nh3")
@@ -88,6 +89,9 @@ def guard_cache(settings) -> None:
         return
     output = hashlib.sha256(os.path.abspath(settings["OUTPUT_PATH"]).encode()).hexdigest()[:12]
     settings["CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], output)
+    # Pelican rewrites the whole cache after every build: at tens of thousands of items gzip
+    # (level 9) costs a second or more each time, to save disk space nobody needs back.
+    settings["GZIP_CACHE"] = False
     settings[FINGERPRINT] = reader_fingerprint(settings)
     stamp = Path(settings["CACHE_PATH"], CACHE_STAMP)
     if not (stamp.exists() and stamp.read_text(encoding="ascii") == settings[FINGERPRINT]):

@@ -132,3 +132,48 @@ def test_check_site_finds_the_same_problems_without_writing_anything(tmp_path):
 def test_control_characters_pasted_into_the_header_are_dropped_not_misreported(tmp_path):
     output = build_site({"news/a.md": item(title="长三角\x0b一体化\x0c进展", extra="Slug: pasted")}, tmp_path)
     assert soup(output, "news/2018/pasted/").find("h1").get_text() == "长三角一体化进展"
+
+
+def test_with_the_content_cache_unchanged_files_are_not_read_again_and_every_problem_still_reported(
+        tmp_path, monkeypatch):
+    import strict_content
+    from portal_model import model_for
+    from sitebuild import settings_for, write_content
+
+    content = write_content(tmp_path / "content", {
+        "news/a.md": item(date="2018-09-20"),
+        "news/bad.md": item(title="另一条", fields="体育"),
+        "news/explicit.md": item(title="第三条", extra="Slug: same"),
+    })
+    read = []
+    check_source = strict_content.check_source
+    monkeypatch.setattr(strict_content, "check_source", lambda model, path, kind: (
+        read.append(path.rsplit("/", 1)[-1]), check_source(model, path, kind))[1])
+
+    def check(**settings):
+        read.clear()
+        model = model_for(settings_for(content, tmp_path / "output", CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True,
+                                       **settings))
+        sources = strict_content.check_content(model)
+        return {path.rsplit("/", 1)[-1]: source.slug for path, source in sources.items()}, model.problems
+
+    slugs, problems = check()
+    assert sorted(read) == ["a.md", "bad.md", "explicit.md"]
+    assert check() == (slugs, problems) and read == ["bad.md"]  # a file with problems is read every time
+    assert [p.message.split(" —")[0] for p in problems] == ["未知领域 “体育”"]
+
+    # a new item with an older item's title, and a slug taken from a file that was not read again
+    (content / "news" / "later.md").write_text(item(date="2018-10-01", extra="Slug: same"), encoding="utf-8")
+    (content / "news" / "same-title.md").write_text(item(date="2018-10-02"), encoding="utf-8")
+    slugs, problems = check()
+    assert sorted(read) == ["bad.md", "later.md", "same-title.md"]
+    assert slugs["a.md"] == "chang-san-jiao-g60-ke-chuang-zou-lang-yi-wang-tong-ban"
+    assert slugs["same-title.md"] == slugs["a.md"] + "-2"
+    assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["bad.md", "later.md"]
+    assert problems[0].message.startswith("未知领域 “体育”")
+    assert problems[1].message.startswith("Slug “same” 已被") and "explicit.md" in problems[1].message
+
+    # a change to the registries is a change to every file's check
+    fields = [field for field in settings_for(content, tmp_path)["FIELDS"] if field["key"] != "innovation"]
+    slugs, problems = check(FIELDS=fields)
+    assert len(read) == 5 and "未知领域 “innovation”" in {p.message.split(" —")[0] for p in problems}
