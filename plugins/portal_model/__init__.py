@@ -339,5 +339,24 @@ def install(pelican) -> None:
     )
 
 
+# Where Pelican's generators keep their items: published, hidden and draft, with their translations.
+CONTENT_LISTS = ("articles", "pages", "translations", "hidden_articles", "hidden_pages",
+                 "hidden_translations", "drafts", "drafts_translations", "draft_pages", "draft_translations")
+
+
+def freeze_urls(generators) -> None:
+    """Compute each item's URL once, when every generator has read its items.
+
+    Pelican's `url` property formats the URL anew on every read, and a build reads it tens of
+    thousands of times (every page that lists an item). `override_url` is where Pelican keeps a URL
+    given in an item's metadata; `url` returns it as it is.
+    """
+    for generator in generators:
+        for name in CONTENT_LISTS:
+            for content in getattr(generator, name, ()):
+                content.override_url = content.url
+
+
 def register():
     signals.initialized.connect(install)
+    signals.all_generators_finalized.connect(freeze_urls)

@@ -1,9 +1,11 @@
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
+from pelican.contents import Article, Page
 
 from portal_model import (
-    SHANGHAI, PartialDate, build_registries, format_date, parse_datetime,
+    SHANGHAI, PartialDate, build_registries, format_date, freeze_urls, parse_datetime,
     parse_partial_date, pinyin_slug, split_list,
 )
 from sitebuild import settings_for
@@ -82,3 +84,16 @@ def test_pinyin_slugs_are_ascii_trimmed_and_never_empty():
     long = pinyin_slug("长三角地区一体化发展三年行动计划正式印发标志着三省一市有了共同的路线图", 40)
     assert len(long) <= 40 and not long.endswith("-")
     assert pinyin_slug("——!!") == "item"
+
+
+def test_item_urls_are_the_ones_pelican_formats_and_are_formatted_once(tmp_path):
+    settings = settings_for(tmp_path, tmp_path / "output")
+    article = Article("", metadata={"title": "一", "slug": "yi", "date": datetime(2019, 1, 3, tzinfo=SHANGHAI)},
+                      settings=settings, source_path=str(tmp_path / "news" / "yi.md"))
+    page = Page("", metadata={"title": "关于", "slug": "about"}, settings=settings,
+                source_path=str(tmp_path / "pages" / "about.md"))
+    freeze_urls([SimpleNamespace(articles=[article]), SimpleNamespace(pages=[page])])
+    assert (article.url, page.url) == ("news/2019/yi/", "about/")
+    # Formatting anew would give another URL: every read after the freeze is the stored one.
+    article.slug = page.slug = "changed"
+    assert (article.url, page.url) == ("news/2019/yi/", "about/")
