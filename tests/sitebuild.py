@@ -6,6 +6,7 @@ Imported by the tests of every plugin (pytest puts tests/ and plugins/ on the pa
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import functools
 import http.server
 import os
@@ -75,6 +76,22 @@ def soup(output: Path, url_path: str) -> BeautifulSoup:
     if url_path.endswith("/") or not url_path:
         path = path / "index.html"
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def tree_differences(left: Path, right: Path, ignore=("pagefind",)) -> list[str]:
+    """Files that differ, or exist on one side only, between two built sites."""
+    comparison = filecmp.dircmp(left, right, ignore=list(ignore))
+    differences = []
+
+    def walk(node, prefix):
+        differences.extend(f"{prefix}{name} (only on one side)" for name in node.left_only + node.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(node.left, node.right, node.common_files, shallow=False)
+        differences.extend(f"{prefix}{name}" for name in mismatch + errors)
+        for name, child in node.subdirs.items():
+            walk(child, f"{prefix}{name}/")
+
+    walk(comparison, "")
+    return differences
 
 
 @functools.cache

@@ -5,10 +5,10 @@ Nothing here is timed: the benchmark's figures are for `invoke bench`, not for C
 
 from __future__ import annotations
 
-import filecmp
 import shutil
 from pathlib import Path
 
+from sitebuild import tree_differences
 from benchmark import (
     PHASES, benchmark, edit_item, failures, format_table, generate_corpus, measure, side_commands,
 )
@@ -42,22 +42,6 @@ def test_synthetic_corpus_builds_every_item_field_and_province(tmp_path):
     for kind in ("fields", "provinces"):
         listed = [p for p in (output / kind).glob("*/index.html") if "news/" in p.read_text(encoding="utf-8")]
         assert len(listed) == {"fields": 7, "provinces": 4}[kind]
-
-
-def tree_differences(left: Path, right: Path, ignore=("pagefind",)) -> list[str]:
-    """Files that differ, or exist on one side only, between two built sites."""
-    comparison = filecmp.dircmp(left, right, ignore=list(ignore))
-    differences = []
-
-    def walk(node, prefix):
-        differences.extend(f"{prefix}{name} (only on one side)" for name in node.left_only + node.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(node.left, node.right, node.common_files, shallow=False)
-        differences.extend(f"{prefix}{name}" for name in mismatch + errors)
-        for name, child in node.subdirs.items():
-            walk(child, f"{prefix}{name}/")
-
-    walk(comparison, "")
-    return differences
 
 
 def test_cached_rebuild_after_an_edit_equals_a_plain_full_build(tmp_path):

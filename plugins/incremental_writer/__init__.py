@@ -1,0 +1,163 @@
+"""Writing only what changed, on every core.
+
+Pelican renders and writes every page of the site on every build, one after
+another: at tens of thousands of news items an editor's preview after a
+one-word correction takes minutes. This plugin gives Pelican a Writer (through
+the documented `get_writer` signal) that
+
+- computes each page's key before rendering it: a digest of the theme, the
+  plugins' code, the settings, and the value of every variable the page's
+  template (with everything it extends, includes and imports) can read
+  (pagekeys.py);
+- does not render or write a page whose key equals the one recorded when its
+  file was last written, if that file is still there;
+- renders the others after the generators are done, in one forked worker
+  process per core, before any `finalized` receiver reads the output;
+- removes the pages it wrote last time that this build no longer has (an
+  item deleted or moved to another URL), as a clean build would.
+
+Every page is still announced with `content_written` (the sitemap lists it)
+and Pelican's own bookkeeping (a page written twice is an error) still holds.
+The keys live in CACHE_PATH and are only kept when CACHE_CONTENT is on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+from pelican import signals
+from pelican.utils import sanitised_join
+from pelican.writers import Writer
+
+from .pagekeys import PageKeys
+from .workers import render_in_workers
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "written-pages.json"
+DEFAULTS = {
+    # Fewer pages than this to render are rendered in the build process: forking costs more.
+    "PARALLEL_WRITING_MIN_PAGES": 100,
+    # 0: one worker per core available to the build.
+    "PARALLEL_WRITING_WORKERS": 0,
+}
+
+# The writer of each running build, by its settings: the `finalized` of that build flushes it.
+_writers: dict[int, "IncrementalWriter"] = {}
+
+
+class DeferredTemplate:
+    """Stands in for a page's template: records the page instead of rendering it there and then."""
+
+    def __init__(self, template, writer: "IncrementalWriter"):
+        self.template = template
+        self.writer = writer
+
+    def render(self, localcontext) -> str:
+        self.writer.defer(self.template, localcontext)
+        return ""  # Pelican writes this to os.devnull: see IncrementalWriter._open_w
+
+
+class IncrementalWriter(Writer):
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        for name, value in DEFAULTS.items():
+            self.settings.setdefault(name, value)
+        self.keys = PageKeys(self.settings)
+        self.manifest_path = os.path.join(self.settings["CACHE_PATH"], MANIFEST)
+        self.previous = self.load_manifest()
+        self.written: dict[str, str | None] = {}  # page (relative to the output) -> key
+        self.jobs: list[tuple] = []
+        self.not_written: set[str] = set()  # absolute paths Pelican must not open
+        self.skipped = 0
+        _writers[id(self.settings)] = self
+
+    def load_manifest(self) -> dict[str, str | None]:
+        if not (self.settings.get("CACHE_CONTENT") and self.settings.get("LOAD_CONTENT_CACHE", True)):
+            return {}
+        try:
+            with open(self.manifest_path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return {}
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        return super().write_file(name, DeferredTemplate(template, self), context, *args, **kwargs)
+
+    def defer(self, template, localcontext) -> None:
+        name = localcontext["output_file"]
+        path = sanitised_join(self.output_path, name)
+        key = self.keys.key(template, localcontext)
+        self.written[name] = key
+        self.not_written.add(path)
+        if key is not None and self.previous.get(name) == key and os.path.exists(path):
+            self.skipped += 1
+            return
+        self.jobs.append((template, localcontext, path))
+
+    def _open_w(self, filename, encoding, override=False):
+        if filename not in self.not_written:
+            return super()._open_w(filename, encoding, override)
+        if filename in self._written_files and not override:
+            # Pelican's own check: two pages at one address is a mistake in the site.
+            return super()._open_w(filename, encoding, override)
+        self._written_files.add(filename)
+        return open(os.devnull, "w", encoding=encoding)
+
+    def finish(self) -> None:
+        """Render the pages that changed, drop the ones that are gone, record the keys."""
+        started = time.perf_counter()
+        workers = self.settings["PARALLEL_WRITING_WORKERS"] or len(os.sched_getaffinity(0))
+        if len(self.jobs) < self.settings["PARALLEL_WRITING_MIN_PAGES"]:
+            workers = 1
+        render_in_workers(self.jobs, workers)
+        rendered = len(self.jobs)
+        self.jobs = []
+        self.remove_vanished_pages()
+        if self.settings.get("CACHE_CONTENT"):
+            os.makedirs(os.path.dirname(self.manifest_path), exist_ok=True)
+            with open(self.manifest_path, "w", encoding="utf-8") as handle:
+                json.dump(self.written, handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %.2f s",
+                 rendered, workers, "" if workers == 1 else "s", self.skipped, time.perf_counter() - started)
+
+    def remove_vanished_pages(self) -> None:
+        for name in self.previous.keys() - self.written.keys():
+            path = sanitised_join(self.output_path, name)
+            if os.path.isfile(path):
+                os.remove(path)
+                # An item's folder (news/2019/slug/) goes with its page when nothing else is in it.
+                try:
+                    os.removedirs(os.path.dirname(path))
+                except OSError:
+                    pass
+
+
+def get_writer(pelican):
+    return IncrementalWriter
+
+
+def flush_before_finalized(original_send):
+    """Every `finalized` receiver reads the output: the deferred pages are written first.
+
+    Receivers of one signal run in no fixed order, so this cannot be a receiver
+    itself; pelican-granular-signals wraps the same `send` for the same reason.
+    """
+
+    def send(sender, *args, **kwargs):
+        writer = _writers.pop(id(getattr(sender, "settings", None)), None)
+        if writer is not None:
+            writer.finish()
+        return original_send(sender, *args, **kwargs)
+
+    send.flushes_writer = True
+    return send
+
+
+def register():
+    signals.get_writer.connect(get_writer)
+    if not getattr(signals.finalized.send, "flushes_writer", False):
+        signals.finalized.send = flush_before_finalized(signals.finalized.send)

@@ -1,0 +1,288 @@
+"""A page's key: a digest of everything its output can depend on.
+
+    key = digest(build inputs, template, the value of every variable the template reads)
+
+- Build inputs: every file of the theme (templates, static files, the
+  translation catalogue), every module of the plugins, the versions of the
+  libraries that render, and the settings. Jinja filters and tests are taken
+  to be pure functions of these.
+- Variables: jinja2.meta lists the names a template reads that it does not set
+  itself; the names of the templates it extends, includes and imports are
+  followed. Each name is looked up as Jinja would (page context, then the
+  environment's globals) and its value digested.
+
+How a value is digested (`Fingerprints.of`): plain data by value; a news item or
+page (pelican Content) by its body, metadata and derived attributes, and the
+items it refers to (neighbours, related items, translations) by their
+attributes without their bodies; a listing page by its number and its items;
+functions by name, closures by what they close over; an object with a
+`cache_digest()` method by what that returns; other objects by their
+attributes, lazily computed ones (`functools.cached_property`) included.
+A value of a kind this cannot see into makes the page "unkeyed": it is
+rendered on every build.
+
+Why hand-written: Pelican and Jinja have no dependency tracking, and the
+pelican-plugins org has no incremental writer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import hashlib
+import importlib.metadata
+import logging
+import re
+import types
+from datetime import date, datetime, time, tzinfo
+from pathlib import Path
+
+from jinja2 import meta
+from jinja2.runtime import Undefined
+from markupsafe import Markup
+from pelican.contents import Content
+from pelican.paginator import Page
+from pelican.urlwrappers import URLWrapper
+
+log = logging.getLogger(__name__)
+
+LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "babel")
+# Attributes that are the whole build's, not the object's own.
+NOT_OWN = frozenset({"settings", "_context"})
+# Settings that are one run's state (content sources, pages written …) or say how to build, not what.
+RUN_STATE = re.compile(r"^PORTAL($|_)|^(JINJA_ENVIRONMENT|LOAD_CONTENT_CACHE|CACHE_CONTENT|CACHE_PATH)$|^PARALLEL_")
+# Links between content files are resolved when the page is rendered, from other items' URLs.
+INTRASITE_LINK = re.compile(r"[{|](?:filename|static|attach|index|tag|category|author)[|}]")
+MISSING = object()
+
+
+class Unkeyed(Exception):
+    """A value whose changes cannot be seen: its page is rendered every time."""
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def refers_to_content(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(map(refers_to_content, value))
+    if isinstance(value, dict):
+        return any(map(refers_to_content, value.values()))
+    return isinstance(value, Content) or (dataclasses.is_dataclass(value) and not isinstance(value, type)
+                                          and refers_to_content(list(vars(value).values())))
+
+
+class Fingerprints:
+    """Digests of template variables' values, memoised for the objects that live the whole build."""
+
+    def __init__(self):
+        self.contents: dict[int, tuple[Content, str]] = {}
+        self.faces: dict[int, tuple[Content, str]] = {}
+        self.active: set[int] = set()  # objects being digested, outermost first
+        self.seen: dict[tuple[int, bool], tuple[object, str]] = {}  # within one value: objects digested so far
+
+    def of(self, value, depth: int = 0, inside_content: bool = False) -> str:
+        if depth > 40:
+            raise Unkeyed("nested too deeply")
+        if value is None or isinstance(value, (bool, int, float, str, bytes, Markup)):
+            return repr(value)
+        if isinstance(value, (datetime, date, time)):
+            return f"{type(value).__name__}({value.isoformat()})"
+        if isinstance(value, tzinfo):
+            return f"tz({value})"
+        if isinstance(value, Content):
+            return self.face(value) if inside_content else self.content(value)
+        if callable(getattr(value, "cache_digest", None)) and not isinstance(value, type):
+            return f"{type(value).__qualname__}({value.cache_digest()})"
+        if id(value) in self.active:
+            # An object met again inside itself (a plan's tasks refer back to the plan).
+            return f"<back to {type(value).__qualname__}>"
+        # Met again elsewhere in the same value (every task's history holds the same reports).
+        seen = self.seen.get((id(value), inside_content))
+        if seen is not None:
+            return seen[1]
+        self.active.add(id(value))
+        try:
+            fingerprint = self.container(value, depth, inside_content)
+        finally:
+            self.active.discard(id(value))
+        if len(fingerprint) > 64:
+            fingerprint = digest(fingerprint)
+        # The value is kept: an id is only unique while its object lives.
+        self.seen[(id(value), inside_content)] = (value, fingerprint)
+        return fingerprint
+
+    def value(self, value) -> str:
+        """The digest of one value; objects inside it are digested once however often they occur."""
+        self.seen = {}
+        try:
+            return digest(self.of(value))
+        finally:
+            self.seen = {}
+
+    def container(self, value, depth: int, inside_content: bool) -> str:
+        nested = functools.partial(self.of, depth=depth + 1, inside_content=inside_content)
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(map(nested, value)) + "]"
+        if isinstance(value, (set, frozenset)):
+            return "{" + ",".join(sorted(map(nested, value))) + "}"
+        if isinstance(value, dict):
+            return "{" + ",".join(sorted(f"{nested(key)}:{nested(item)}" for key, item in value.items())) + "}"
+        if isinstance(value, Page):
+            return (f"Page({value.number}/{value.paginator.num_pages},{value.full_name},{value.base_url},"
+                    f"{value.paginator.count},{nested(value.object_list)})")
+        if isinstance(value, URLWrapper):
+            return f"{type(value).__name__}({value.name},{value.slug},{value.url})"
+        if isinstance(value, Undefined):
+            return "undefined"
+        if isinstance(value, enum.Enum):
+            return repr(value)
+        if isinstance(value, type):
+            return f"class {value.__module__}.{value.__qualname__}"
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                              functools.partial)):
+            return self.function(value, nested)
+        if dataclasses.is_dataclass(value):
+            return type(value).__qualname__ + nested(
+                {field.name: getattr(value, field.name) for field in dataclasses.fields(value)
+                 if field.name not in NOT_OWN})
+        if hasattr(value, "__dict__"):
+            return type(value).__qualname__ + nested(self.attributes(value))
+        raise Unkeyed(f"cannot see into a {type(value).__qualname__}")
+
+    def function(self, value, nested) -> str:
+        if isinstance(value, functools.partial):
+            return f"partial({nested(value.func)},{nested(value.args)},{nested(value.keywords)})"
+        if isinstance(value, types.MethodType):
+            return f"method({value.__func__.__qualname__},{nested(value.__self__)})"
+        name = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
+        cells = getattr(value, "__closure__", None) or ()
+        return f"function({name},{nested([cell.cell_contents for cell in cells])})"
+
+    @staticmethod
+    def attributes(value) -> dict:
+        """An object's own attributes, with its lazily computed ones computed."""
+        own = {name: item for name, item in vars(value).items() if name not in NOT_OWN}
+        for name, member in vars(type(value)).items():
+            if isinstance(member, functools.cached_property):
+                own[name] = getattr(value, name)
+        return own
+
+    def content(self, item: Content) -> str:
+        """A news item or page as its own page shows it: body, metadata, and what it refers to."""
+        known = self.contents.get(id(item))
+        if known is None or known[0] is not item:
+            attributes = self.attributes(item)
+            if INTRASITE_LINK.search(item._content or ""):
+                # Its links are resolved to other items' URLs: the body as it will be shown.
+                attributes["content"] = item.content
+            known = (item, digest(self.of(attributes, inside_content=True)))
+            self.contents[id(item)] = known
+        return known[1]
+
+    def face(self, item: Content) -> str:
+        """An item as others show it (title, date, URL …): its attributes without body and references."""
+        known = self.faces.get(id(item))
+        if known is None or known[0] is not item:
+            plain = {name: value for name, value in self.attributes(item).items()
+                     if name != "_content" and not refers_to_content(value)}
+            plain["metadata"] = {name: value for name, value in item.metadata.items()
+                                 if not refers_to_content(value)}
+            plain["url"], plain["save_as"], plain["summary"] = item.url, item.save_as, item.summary
+            known = (item, digest(self.of(plain)))
+            self.faces[id(item)] = known
+        return known[1]
+
+
+def settings_digest(settings) -> str:
+    """Configuration only: one run's state (sources, pages written …) is left out."""
+    fingerprints = Fingerprints()
+    parts = []
+    for name in sorted(settings):
+        if RUN_STATE.match(name):
+            continue
+        try:
+            parts.append(f"{name}={fingerprints.of(settings[name])}")
+        except Unkeyed:
+            parts.append(f"{name}=?{type(settings[name]).__qualname__}")
+    return digest("\n".join(parts))
+
+
+def files_digest(*folders: Path, pattern: str = "*") -> str:
+    hashed = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for path in sorted(folder.rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                hashed.update(f"{path.relative_to(folder)}\0".encode())
+                hashed.update(path.read_bytes())
+    return hashed.hexdigest()
+
+
+def build_inputs_digest(settings) -> str:
+    plugin_folders = [Path(folder) for folder in settings.get("PLUGIN_PATHS", ())]
+    versions = ",".join(f"{name}=={importlib.metadata.version(name)}" for name in LIBRARIES)
+    return digest("|".join([files_digest(Path(settings["THEME"])),
+                            files_digest(*plugin_folders, pattern="*.py"),
+                            versions, settings_digest(settings)]))
+
+
+class PageKeys:
+    def __init__(self, settings):
+        self.build = build_inputs_digest(settings)
+        self.fingerprints = Fingerprints()
+        self.variables: dict[str, frozenset[str] | None] = {}
+        self.shared: dict[str, tuple[object, str]] = {}  # values that are the same object on every page
+        self.unkeyed: dict[str, int] = {}
+
+    def template_variables(self, template) -> frozenset[str] | None:
+        """Names read by the template and every template it uses; None if it uses one by a computed name."""
+        if template.name not in self.variables:
+            environment, names, seen, queue = template.environment, set(), set(), [template.name]
+            while queue:
+                name = queue.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                source, _, _ = environment.loader.get_source(environment, name)
+                tree = environment.parse(source)
+                names |= meta.find_undeclared_variables(tree)
+                used = list(meta.find_referenced_templates(tree))
+                if None in used:
+                    self.variables[template.name] = None
+                    return None
+                queue += used
+            self.variables[template.name] = frozenset(names)
+        return self.variables[template.name]
+
+    def value_digest(self, name: str, value) -> str:
+        shared = self.shared.get(name)
+        if shared is not None and shared[0] is value:
+            return shared[1]
+        fingerprint = self.fingerprints.value(value)
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            self.shared[name] = (value, fingerprint)
+        return fingerprint
+
+    def key(self, template, localcontext) -> str | None:
+        """The page's key, or None when it has to be rendered whatever happened."""
+        names = self.template_variables(template)
+        if names is None:
+            return self.give_up(template.name, "it includes a template by a computed name")
+        parts = [self.build, template.name, localcontext["output_file"]]
+        environment_globals = template.environment.globals
+        try:
+            for name in sorted(names):
+                value = localcontext.get(name, environment_globals.get(name, MISSING))
+                if value is not MISSING:
+                    parts.append(f"{name}={self.value_digest(name, value)}")
+        except Unkeyed as reason:
+            return self.give_up(template.name, str(reason))
+        return digest("|".join(parts))
+
+    def give_up(self, template_name: str, reason: str) -> None:
+        if reason not in self.unkeyed:
+            log.debug("incremental_writer: pages of %s are rendered every time: %s", template_name, reason)
+        self.unkeyed[reason] = self.unkeyed.get(reason, 0) + 1
+        return None

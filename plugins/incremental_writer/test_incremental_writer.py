@@ -1,0 +1,171 @@
+"""The incremental writer: unchanged pages are not written again, and what is written equals a clean build."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from incremental_writer.pagekeys import Fingerprints, Unkeyed
+from incremental_writer.workers import RenderingFailed, render_in_workers
+from sitebuild import build_site, tree_differences, write_content
+
+ITEM = """\
+Title: {title}
+Date: 2019-0{month}-10 09:00
+Fields: {fields}
+Provinces: 沪, 苏
+Slug: item-{number}
+
+{body}
+"""
+FIELDS = ("transport", "transport", "culture", "transport", "culture", "education")
+
+
+def item(number: int, title: str | None = None, body: str | None = None) -> str:
+    return ITEM.format(number=number, month=number, fields=FIELDS[number - 1],
+                       title=title or f"长三角第{number}号消息", body=body or f"第{number}号消息的正文。")
+
+
+def corpus() -> dict[str, str]:
+    return {f"news/2019/item-{n}.md": item(n) for n in range(1, 7)}
+
+
+def cached_build(content: Path, output: Path, cache: Path) -> Path:
+    """A preview build: content cache and page keys kept in `cache` between builds."""
+    return build_site(content, output.parent, CACHE_PATH=str(cache), LOAD_CONTENT_CACHE=True,
+                      SEARCH_INDEX=False, OTHER_EDITIONS=[])
+
+
+def clean_build(content: Path, tmp_path: Path) -> Path:
+    (tmp_path / "clean").mkdir()
+    return build_site(content, tmp_path / "clean", CACHE_CONTENT=False, SEARCH_INDEX=False, OTHER_EDITIONS=[])
+
+
+def stamps(output: Path) -> dict[str, int]:
+    return {str(page.relative_to(output)): page.stat().st_mtime_ns for page in output.rglob("*.html")}
+
+
+def rewritten(before: dict[str, int], output: Path) -> set[str]:
+    return {page for page, stamp in stamps(output).items() if before.get(page) != stamp}
+
+
+@pytest.fixture
+def site(tmp_path):
+    content = write_content(tmp_path / "content", corpus())
+    (tmp_path / "preview").mkdir()
+    output = cached_build(content, tmp_path / "preview" / "output", tmp_path / "cache")
+    return content, output, tmp_path
+
+
+def rebuild(site) -> tuple[Path, set[str]]:
+    content, output, tmp_path = site
+    before = stamps(output)
+    cached_build(content, output, tmp_path / "cache")
+    return output, rewritten(before, output)
+
+
+def test_a_rebuild_with_nothing_changed_writes_no_page(site):
+    _, changed = rebuild(site)
+
+    assert changed == set()
+
+
+def test_a_corrected_body_rewrites_that_item_and_what_shows_its_text(site):
+    content, _, tmp_path = site
+    (content / "news/2019/item-3.md").write_text(item(3, body="更正后的正文。"), encoding="utf-8")
+
+    output, changed = rebuild(site)
+
+    assert "news/2019/item-3/index.html" in changed
+    # Other items' own pages do not show item 3's body: they stay as they were.
+    assert not {f"news/2019/item-{n}/index.html" for n in (1, 2, 4, 6)} & changed
+    assert "更正后的正文" in (output / "news/2019/item-3/index.html").read_text(encoding="utf-8")
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
+def test_a_new_title_reaches_the_neighbours_and_lists_but_not_unrelated_items(site):
+    content, _, tmp_path = site
+    (content / "news/2019/item-2.md").write_text(item(2, title="虹桥枢纽新开跨省公交"), encoding="utf-8")
+
+    output, changed = rebuild(site)
+
+    # Items 1 and 4 are item 2's older and newer neighbours in transport; item 6 (education) is not.
+    assert {"news/2019/item-2/index.html", "news/2019/item-1/index.html",
+            "news/2019/item-4/index.html", "fields/transport/index.html", "index.html"} <= changed
+    assert "news/2019/item-6/index.html" not in changed
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
+def test_a_deleted_item_disappears_as_in_a_clean_build(site):
+    content, _, tmp_path = site
+    (content / "news/2019/item-5.md").unlink()
+
+    output, _ = rebuild(site)
+
+    assert not (output / "news/2019/item-5").exists()
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
+def test_pages_rendered_on_every_core_equal_pages_rendered_in_one_process(tmp_path):
+    content = write_content(tmp_path / "content", corpus())
+    (tmp_path / "parallel").mkdir()
+    (tmp_path / "sequential").mkdir()
+
+    parallel = build_site(content, tmp_path / "parallel", CACHE_CONTENT=False, SEARCH_INDEX=False,
+                          PARALLEL_WRITING_MIN_PAGES=1, PARALLEL_WRITING_WORKERS=2)
+    sequential = build_site(content, tmp_path / "sequential", CACHE_CONTENT=False, SEARCH_INDEX=False,
+                            PARALLEL_WRITING_WORKERS=1)
+
+    assert len(list(parallel.rglob("*.html"))) > 50
+    assert tree_differences(parallel, sequential) == []
+
+
+class Template:
+    def __init__(self, fail_on: str = ""):
+        self.fail_on = fail_on
+
+    def render(self, context):
+        if context["name"] == self.fail_on:
+            raise ValueError("模板出错")
+        return f"<p>{context['name']}</p>"
+
+
+def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_path):
+    jobs = [(Template(fail_on="page-3"), {"name": f"page-{n}"}, str(tmp_path / f"page-{n}/index.html"))
+            for n in range(6)]
+
+    with pytest.raises(RenderingFailed) as failure:
+        render_in_workers(jobs, workers=2)
+
+    assert "page-3/index.html" in str(failure.value) and "模板出错" in str(failure.value)
+    written = sorted(path.parent.name for path in tmp_path.rglob("index.html"))
+    assert written == ["page-0", "page-1", "page-2", "page-4", "page-5"]
+
+
+@dataclass
+class Node:
+    name: str
+    children: list = field(default_factory=list)
+    parent: object = None
+
+
+def test_fingerprints_follow_values_and_survive_cycles():
+    fingerprints = Fingerprints()
+    root = Node("规划")
+    root.children = [Node("任务一", parent=root), Node("任务二", parent=root)]
+    first = fingerprints.value(root)
+
+    assert fingerprints.value(root) == first
+    root.children[1].name = "任务二(修订)"
+    assert fingerprints.value(root) != first
+
+
+def test_a_value_it_cannot_see_into_makes_the_page_unkeyed():
+    class Opaque:
+        __slots__ = ("secret",)
+
+    with pytest.raises(Unkeyed):
+        Fingerprints().value([Opaque()])
