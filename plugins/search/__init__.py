@@ -7,12 +7,13 @@ regions the theme marks `data-pagefind-body` (news items, standing pages) are
 indexed, so pages that are never written (drafts, future items) cannot be found.
 Chinese is indexed character by character: see indexing.py for why.
 
-Pagefind splits its index by each page's `<html lang>`: one run over the whole
-output gives one index per edition (`zh-cn`, `zh-hant`, `en`). That run must come
-after the editions are written at `finalized`, and Pelican calls the receivers of
-one signal in no fixed order; so the index is built at the "sitemap" signal of
-pelican-granular-signals, which is sent after every `finalized` receiver has run
-(and before its "compress" signal, so precompress also compresses the bundle).
+Each edition (`zh-cn`, `zh-hant`, `en`, the pages' `<html lang>`) gets its own index,
+made of shards of at most SEARCH_SHARD_SIZE pages, each a Pagefind bundle of its own
+(shards.py), which the search page merges. Indexing must come after the editions are
+written at `finalized`, and Pelican calls the receivers of one signal in no fixed
+order; so the index is built at the "sitemap" signal of pelican-granular-signals,
+which is sent after every `finalized` receiver has run (and before its "compress"
+signal, so precompress also compresses the bundles).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ DEFAULTS = {
     "SEARCH_MAX_LENGTH": 50,
     # False for a build that is itself part of a larger site, indexed as a whole afterwards.
     "SEARCH_INDEX": True,
+    # Pages per Pagefind run: its memory grows ~0.3 MB a page (about 300 MB at 800).
+    "SEARCH_SHARD_SIZE": 800,
+    # Pagefind runs at a time, each its own process (one per core of the build machine).
+    "SEARCH_PARALLEL_RUNS": 2,
 }
 
 
@@ -63,10 +68,13 @@ def index_site(pelican_instance):
     if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
-    pages = write_index(Path(settings["OUTPUT_PATH"]))
-    log.info("search: indexed %d pages (%s) in %.2f s", sum(pages.values()),
-             ", ".join(f"{lang} {count}" for lang, count in sorted(pages.items())),
-             time.perf_counter() - started)
+    # Like Pelican's content cache: what is known of the last index is kept only when CACHE_CONTENT is on.
+    cache = Path(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
+    report = write_index(Path(settings["OUTPUT_PATH"]), settings["SEARCH_SHARD_SIZE"],
+                         settings["SEARCH_PARALLEL_RUNS"], cache)
+    log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
+             sum(report.pages.values()), ", ".join(f"{lang} {count}" for lang, count in sorted(report.pages.items())),
+             report.shards, len(report.indexed), len(report.removed), time.perf_counter() - started)
 
 
 def get_generators(pelican_instance):

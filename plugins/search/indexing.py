@@ -1,4 +1,4 @@
-"""Building the Pagefind index, with Chinese text indexed character by character.
+"""Building the Pagefind index: Chinese indexed character by character, in shards, incrementally.
 
 Why characters: Pagefind segments Chinese pages with jieba when it indexes, but
 the browser segments the reader's query with its own dictionary (Intl.Segmenter),
@@ -10,21 +10,40 @@ written, the way Chinese readers expect of a search box. Pagefind still ranks
 the results (title and headings first).
 
 The characters are set apart with U+3000 (ideographic space: a word separator
-to Pagefind, and rare in running text) in a temporary copy of the pages; the
-site's own pages are never changed. The browser removes U+3000 from titles and
-excerpts before showing them (js/search.js), so the reader sees the text as
-written, the author's own spaces included.
+to Pagefind, and rare in running text) in a temporary copy of each page's
+marked region; the site's own pages are never changed. The browser removes
+U+3000 from titles and excerpts before showing them (js/search.js), so the
+reader sees the text as written, the author's own spaces included. The copy of
+a Chinese page is declared `lang="und"`: its words are already apart, and
+Pagefind's Chinese mode would load and run jieba for nothing (46 MB and 40% of
+the CPU of a run). The browser picks each edition's shards by the manifest, not
+by that code.
+
+Shards (shards.py) are indexed by separate Pagefind runs, so no run holds more
+than SEARCH_SHARD_SIZE pages, and only the shards whose indexed content changed
+are run again: the digest of each page's marked region (what the copy is made
+of) is kept in the build's cache with the file's mtime and size, so an
+unchanged file is not even read, and a page whose only change is outside its
+region (a neighbour's title in its prev/next links) does not count.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
+
+from .shards import IndexedPage, Shard, plan_shards
 
 # The Han ranges of js/search.js: unified ideographs, extension A, compatibility, extensions B-F.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -32,6 +51,15 @@ HAN_RUN = re.compile(f"[{HAN}]+")
 SEPARATOR = "\u3000"
 INDEXED_MARK = "data-pagefind-body"
 BUNDLE_FOLDER = "pagefind"
+# Which shards make up each edition's index: {lang: [{"path": "zh-cn/2019/", "tag": digest}, ...]}.
+MANIFEST = "shards.json"
+
+START_TAG = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*>")
+HTML_LANG = re.compile(r'<html\b[^>]*\blang="([^"]+)"')
+DATE_TAG = re.compile(r'<[^>]*\bdata-pagefind-meta="date"[^>]*>')
+DATETIME_MONTH = re.compile(r'\bdatetime="(\d{4}-\d{2})')
+# What each Pagefind run writes that the site's search page never loads (Pagefind's own UIs).
+UNUSED_FILES = ("pagefind-ui.*", "pagefind-modular-ui.*", "pagefind-component-ui.*", "pagefind-highlight.js")
 
 
 def spaced_text(text: str) -> str:
@@ -39,37 +67,208 @@ def spaced_text(text: str) -> str:
     return HAN_RUN.sub(lambda run: SEPARATOR + SEPARATOR.join(run[0]) + SEPARATOR, text)
 
 
-def copy_for_index(site: Path, copy: Path) -> int:
-    """Copy the pages Pagefind will index (those with a marked region), spaced; return how many."""
-    count = 0
-    for page in site.rglob("*.html"):
-        html = page.read_text(encoding="utf-8")
-        if INDEXED_MARK not in html:
+@functools.cache
+def _tags_named(name: str) -> re.Pattern:
+    return re.compile(rf"<(/?){name}\b[^>]*>", re.IGNORECASE)
+
+
+def marked_regions(html: str) -> list[str]:
+    """Each element marked data-pagefind-body, start tag to matching end tag, without parsing the page."""
+    regions = []
+    position = 0
+    while (mark := html.find(INDEXED_MARK, position)) >= 0:
+        start = START_TAG.match(html, html.rfind("<", position, mark))
+        if not (start and mark < start.end()):  # the words in text, not an attribute
+            position = mark + len(INDEXED_MARK)
             continue
-        target = copy / page.relative_to(site)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # The whole file at once, which is fast: Han characters are only in text and in
-        # attribute values, and Pagefind reads no attribute the spacing could break (the
-        # result URL comes from the file's path; meta and filters are compared spaced).
-        target.write_text(spaced_text(html), encoding="utf-8")
-        count += 1
-    return count
+        depth, end = 1, len(html)  # unclosed: to the end, so that nothing indexed is left out
+        for tag in _tags_named(start[1]).finditer(html, start.end()):
+            depth += -1 if tag[1] else 1
+            if not depth:
+                end = tag.end()
+                break
+        regions.append(html[start.start():end])
+        position = end
+    return regions
 
 
-def write_index(site: Path) -> dict[str, int]:
-    """Index the pages under `site` into `site/pagefind/`; return the pages indexed per language."""
-    bundle = site / BUNDLE_FOLDER
-    # A fresh bundle: index files are named by their hash and would pile up over rebuilds.
-    shutil.rmtree(bundle, ignore_errors=True)
+def pagefind_language(lang: str) -> str:
+    """The language the copy declares (see the module's docstring for `und`)."""
+    return "und" if lang.startswith("zh") else lang
+
+
+def indexed_copy(lang: str, regions: list[str]) -> str:
+    """All Pagefind is given of a page: its language and its marked regions, spaced.
+
+    The meta and filters Pagefind would also take from outside the regions are left
+    out; the theme puts them all inside (README, "What is indexed").
+    """
+    return (f'<!DOCTYPE html><html lang="{pagefind_language(lang)}"><head><meta charset="utf-8"></head>'
+            f"<body>{spaced_text(''.join(regions))}</body></html>")
+
+
+def describe(path: str, html: str) -> IndexedPage | None:
+    """The page as the index sees it, or None when nothing of it is indexed."""
+    if INDEXED_MARK not in html:
+        return None
+    regions = marked_regions(html)
+    if not regions:
+        return None
+    lang = HTML_LANG.search(html)
+    lang = lang[1].lower() if lang else "unknown"
+    date = DATE_TAG.search("".join(regions))
+    month = DATETIME_MONTH.search(date[0]) if date else None
+    digest = hashlib.sha256("\0".join([lang, *regions]).encode()).hexdigest()[:20]
+    return IndexedPage(path, lang, month[1] if month else "", digest)
+
+
+def code_version() -> str:
+    """Changes with this plugin's indexing code or Pagefind's version: every shard is then redone."""
+    here = Path(__file__).parent
+    sources = b"".join((here / name).read_bytes() for name in ("indexing.py", "shards.py"))
+    return hashlib.sha256(sources + version("pagefind").encode()).hexdigest()[:20]
+
+
+def scan_site(site: Path, known: dict) -> tuple[list[IndexedPage], dict]:
+    """Every indexed page of the site; a file whose mtime and size are in `known` is not read.
+
+    `known` and the returned record: {path: [mtime_ns, size, lang, month, digest]}, or
+    [mtime_ns, size] for a file with nothing indexed.
+    """
+    pages, record = [], {}
+    for folder, subfolders, files in os.walk(site):
+        if folder == str(site) and BUNDLE_FOLDER in subfolders:
+            subfolders.remove(BUNDLE_FOLDER)
+        for name in files:
+            if not name.endswith(".html"):
+                continue
+            full = os.path.join(folder, name)
+            path = os.path.relpath(full, site).replace(os.sep, "/")
+            stat = os.stat(full)
+            entry = known.get(path)
+            if not (entry and entry[:2] == [stat.st_mtime_ns, stat.st_size]):
+                with open(full, encoding="utf-8") as handle:
+                    page = describe(path, handle.read())
+                entry = [stat.st_mtime_ns, stat.st_size]
+                if page:
+                    entry += [page.lang, page.month, page.digest]
+            record[path] = entry
+            if len(entry) > 2:
+                pages.append(IndexedPage(path, *entry[2:]))
+    return pages, record
+
+
+@dataclass
+class Report:
+    pages: dict[str, int]  # per edition (<html lang>)
+    shards: int
+    indexed: list[str] = field(default_factory=list)  # shard folders run again
+    removed: list[str] = field(default_factory=list)  # shard folders whose pages are all gone
+
+
+def run_pagefind(site: Path, shard: Shard, bundle: Path) -> str | None:
+    """Index one shard into bundle/<lang>/<period>/; return Pagefind's output if it failed."""
+    target = bundle / shard.folder
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="search-") as copy:
-        copy_for_index(site, Path(copy))
+        for page in shard.pages:
+            html = (site / page.path).read_text(encoding="utf-8")
+            destination = Path(copy, page.path)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(indexed_copy(page.lang, marked_regions(html)), encoding="utf-8")
         # Pagefind's command line, which returns once every file is written. (Its Python API
         # stops the indexing service as soon as it answers, and under load it once left an
         # empty pagefind-entry.json behind.)
         run = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", copy, "--output-path", str(bundle)],
+            [sys.executable, "-m", "pagefind", "--site", copy, "--output-path", str(partial)],
             capture_output=True, text=True)
     if run.returncode:
-        raise RuntimeError(f"站内搜索的索引没有建成(search index failed):\n{run.stdout}{run.stderr}")
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    return {lang: language["page_count"] for lang, language in entry["languages"].items()}
+        shutil.rmtree(partial, ignore_errors=True)
+        return f"{shard.folder}: {run.stdout}{run.stderr}"
+    entry = json.loads((partial / "pagefind-entry.json").read_text(encoding="utf-8"))
+    wasm = {f"wasm.{language['wasm'] or 'unknown'}.pagefind" for language in entry["languages"].values()}
+    for pattern in (*UNUSED_FILES, "wasm.*.pagefind"):
+        for unused in partial.glob(pattern):
+            if unused.name not in wasm:
+                unused.unlink()
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return None
+
+
+def remove_all_but(bundle: Path, shards: list[Shard]) -> list[str]:
+    """Delete from the bundle every file and folder that is no shard of `shards`; return the shards removed."""
+    wanted = {shard.folder for shard in shards}
+    removed = []
+    for item in bundle.iterdir():
+        if item.name == MANIFEST:
+            continue
+        if not item.is_dir():
+            item.unlink()
+            continue
+        for folder in item.iterdir():
+            name = f"{item.name}/{folder.name}"
+            if name in wanted:
+                continue
+            if folder.is_dir():
+                shutil.rmtree(folder)
+            else:
+                folder.unlink()
+            if not folder.name.startswith("."):  # a run's partial output is no shard
+                removed.append(name)
+        if not any(item.iterdir()):
+            item.rmdir()
+    return sorted(removed)
+
+
+def write_manifest(bundle: Path, shards: list[Shard], digests: dict[str, str]) -> None:
+    editions: dict[str, list] = {}
+    for shard in shards:
+        editions.setdefault(shard.lang, []).append({"path": f"{shard.folder}/", "tag": digests[shard.folder]})
+    text = json.dumps(editions, ensure_ascii=False, indent=1, sort_keys=True)
+    manifest = bundle / MANIFEST
+    # Unchanged, it stays untouched (its compressed copies and a deployment's sync with it).
+    if not (manifest.exists() and manifest.read_text(encoding="utf-8") == text):
+        manifest.write_text(text, encoding="utf-8")
+
+
+def load_cache(cache: Path | None, current: str) -> dict:
+    if cache and cache.exists():
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored.get("version") == current:
+            return stored
+    return {"version": current, "pages": {}, "shards": {}}
+
+
+def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path | None = None) -> Report:
+    """Index the pages under `site` into shards under `site/pagefind/`; with `cache` (a JSON file
+    kept between builds), run Pagefind only for the shards whose indexed content changed."""
+    bundle = site / BUNDLE_FOLDER
+    current = code_version()
+    stored = load_cache(cache, current)
+    if not stored["shards"]:
+        # Nothing known about what is there: start afresh (an old single bundle included).
+        shutil.rmtree(bundle, ignore_errors=True)
+    bundle.mkdir(parents=True, exist_ok=True)
+    pages, record = scan_site(site, stored["pages"])
+    shards = plan_shards(pages, shard_size)
+    digests = {shard.folder: shard.digest(current) for shard in shards}
+    report = Report({}, len(shards), removed=remove_all_but(bundle, shards))
+    for page in pages:
+        report.pages[page.lang] = report.pages.get(page.lang, 0) + 1
+    stale = [shard for shard in shards if stored["shards"].get(shard.folder) != digests[shard.folder]
+             or not (bundle / shard.folder / "pagefind-entry.json").exists()]
+    with ThreadPoolExecutor(max(1, parallel_runs)) as runs:
+        failures = dict(zip((shard.folder for shard in stale),
+                            runs.map(lambda shard: run_pagefind(site, shard, bundle), stale)))
+    report.indexed = [folder for folder, failure in failures.items() if not failure]
+    write_manifest(bundle, shards, digests)
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        done = {folder: digest for folder, digest in digests.items() if not failures.get(folder)}
+        cache.write_text(json.dumps({"version": current, "pages": record, "shards": done}), encoding="utf-8")
+    errors = [failure for failure in failures.values() if failure]
+    if errors:
+        raise RuntimeError("站内搜索的索引没有建成(search index failed):\n" + "\n".join(errors))
+    return report

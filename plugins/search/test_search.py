@@ -6,13 +6,15 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from portal_model import model_for
-from search.indexing import SEPARATOR, spaced_text
-from sitebuild import build_site, chromium, serve, settings_for, soup
+from search.indexing import SEPARATOR, describe, marked_regions, spaced_text
+from search.shards import IndexedPage, plan_shards
+from sitebuild import build_site, chromium, serve, settings_for, soup, write_content
 from theme_pages import site  # noqa: F401 (fixture: the sample portal)
 
 # ---------------------------------------------------------------- the index, unit
@@ -21,6 +23,51 @@ from theme_pages import site  # noqa: F401 (fixture: the sample portal)
 def test_every_han_character_becomes_a_word_and_nothing_else_changes():
     assert spaced_text("G60科创走廊 “一网通办”") == "G60　科　创　走　廊　 “　一　网　通　办　”"
     assert spaced_text('<p class="lead">Credit platform, 2018</p>') == '<p class="lead">Credit platform, 2018</p>'
+
+
+def test_the_indexed_region_is_the_marked_element_to_its_own_end_tag():
+    html = ('<p>data-pagefind-body is an attribute</p><article class="x" data-pagefind-body>'
+            '<article>inner</article>text</article><nav>next</nav>')
+    assert marked_regions(html) == ['<article class="x" data-pagefind-body><article>inner</article>text</article>']
+
+
+def test_a_page_changed_only_outside_its_region_is_indexed_as_before():
+    page = ('<html lang="zh-CN"><body><article data-pagefind-body><h1>标题</h1>'
+            '<time datetime="2019-03-01T09:00:00+08:00" data-pagefind-meta="date">2019年3月1日</time></article>'
+            '<nav><a rel="next" href="/b/">{}</a></nav></body></html>')
+    before, after = describe("a.html", page.format("下一篇")), describe("a.html", page.format("改过的下一篇"))
+    assert before == after and (before.lang, before.month) == ("zh-cn", "2019-03")
+    assert describe("a.html", page.replace("标题", "新标题").format("下一篇")).digest != before.digest
+    assert describe("b.html", "<html><body><p>not indexed</p></body></html>") is None
+
+
+def pages_of(months: dict[str, int], lang: str = "zh-cn") -> list[IndexedPage]:
+    return [IndexedPage(f"news/{month}-{number}.html", lang, month, "d")
+            for month, count in months.items() for number in range(count)]
+
+
+def shard_sizes(pages: list[IndexedPage], size: int) -> dict[str, int]:
+    return {shard.folder: len(shard.pages) for shard in plan_shards(pages, size)}
+
+
+def test_shards_are_calendar_periods_no_bigger_than_the_size():
+    pages = pages_of({"2018-05": 3, "2019-02": 2, "2019-08": 2, "2020-01": 6}) + [
+        IndexedPage("about.html", "zh-cn", "", "d"), IndexedPage("en/news/x.html", "en", "2019-02", "d")]
+    assert shard_sizes(pages, 100) == {"en/dated": 1, "zh-cn/dated": 13, "zh-cn/undated": 1}
+    assert shard_sizes(pages, 4) == {"en/dated": 1, "zh-cn/2018": 3, "zh-cn/2019": 4, "zh-cn/2020-01.1": 3,
+                                     "zh-cn/2020-01.2": 3, "zh-cn/undated": 1}
+    assert shard_sizes(pages, 2) == {"en/dated": 1, "zh-cn/2018-05.1": 2, "zh-cn/2018-05.2": 1, "zh-cn/2019-h1": 2,
+                                     "zh-cn/2019-h2": 2, **{f"zh-cn/2020-01.{n}": 2 for n in (1, 2, 3)},
+                                     "zh-cn/undated": 1}
+
+
+def test_a_new_item_changes_only_the_shard_of_its_date():
+    pages = pages_of({"2018-03": 300, "2019-02": 500, "2019-09": 500, "2020-05": 200})
+    before = {shard.folder: shard.pages for shard in plan_shards(pages, 800)}
+    added = pages + [IndexedPage("news/new.html", "zh-cn", "2019-11", "d")]
+    after = {shard.folder: shard.pages for shard in plan_shards(added, 800)}
+    assert sorted(before) == sorted(after) == ["zh-cn/2018", "zh-cn/2019-h1", "zh-cn/2019-h2", "zh-cn/2020"]
+    assert [folder for folder in after if after[folder] != before[folder]] == ["zh-cn/2019-h2"]
 
 
 # ---------------------------------------------------------------- the index of a small site
@@ -73,14 +120,22 @@ def small_site(tmp_path_factory):
     return build_site(SMALL_SITE, tmp_path_factory.mktemp("search"))
 
 
+def shards(output: Path) -> dict[str, list[str]]:
+    """The shard folders of each edition's index, as the search page finds them."""
+    manifest = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    return {lang: [shard["path"] for shard in listed] for lang, listed in manifest.items()}
+
+
 def indexed_pages(output: Path) -> list[dict]:
-    """Every record of the built index (Pagefind's fragments: gzip, a signature, then JSON)."""
+    """Every record of the built index (Pagefind's fragments: gzip, a signature, then JSON),
+    with the edition and the shard it is in."""
     records = []
-    for fragment in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(fragment.read_bytes())
-        record = json.loads(data[data.index(b"{"):])
-        record["language"] = fragment.name.split("_")[0]
-        records.append(record)
+    for language, folders in shards(output).items():
+        for folder in folders:
+            for fragment in sorted((output / "pagefind" / folder / "fragment").glob("*.pf_fragment")):
+                data = gzip.decompress(fragment.read_bytes())
+                record = json.loads(data[data.index(b"{"):])
+                records.append({**record, "language": language, "shard": folder})
     return records
 
 
@@ -89,8 +144,7 @@ def readable(text: str) -> str:
 
 
 def test_one_index_per_edition(small_site):
-    entry = json.loads((small_site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-    assert set(entry["languages"]) == {"zh-cn", "zh-hant", "en"}
+    assert set(shards(small_site)) == {"zh-cn", "zh-hant", "en"}
     languages = {record["url"]: record["language"] for record in indexed_pages(small_site)}
     assert languages == {
         "/news/2019/credit-platform/": "zh-cn",
@@ -182,9 +236,15 @@ CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self
 
 
 @pytest.fixture(scope="module")
-def served(site):
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def served(site, browser):
     """Chromium, and the address of the sample site served on this machine."""
-    with serve(site) as url, chromium() as browser:
+    with serve(site) as url:
         yield browser, url
 
 
@@ -194,9 +254,9 @@ def base_url(served):
 
 
 @pytest.fixture
-def page(served):
+def page(browser):
     """A reader under the site's strict Content-Security-Policy; fails the test on a script error."""
-    context = served[0].new_context()
+    context = browser.new_context()
 
     def with_policy(route):
         response = route.fetch()
@@ -319,3 +379,97 @@ def test_without_javascript_the_page_says_so_and_links_to_fields(served, base_ur
     assert page.is_visible("[data-search-nojs] a[href='/sitemap/']")
     assert not page.is_visible("[data-search-filters]")
     context.close()
+
+
+# ---------------------------------------------------------------- shards, and indexing only what changed
+
+def item(slug: str, title: str, date: str, field: str, body: str) -> str:
+    return f"Title: {title}\nSlug: {slug}\nDate: {date}\nFields: {field}\nProvinces: 上海\n\n{body}\n"
+
+
+# Two pages per shard at most: 2018, 2019 (split into its halves), 2021, and the standing page.
+SHARDED_SITE = {
+    "news/a.md": item("a", "生态绿色示范区挂牌", "2018-05-02", "ecology", "长三角生态绿色一体化发展示范区挂牌成立。"),
+    "news/b.md": item("b", "信用平台上线", "2019-02-01", "credit", "长三角信用信息共享平台上线。"),
+    "news/c.md": item("c", "信用修复互认", "2019-04-01", "credit", "长三角三省一市信用修复结果互认。"),
+    "news/d.md": item("d", "信用承诺制", "2019-10-01", "credit", "长三角推行信用承诺制。"),
+    "news/e.md": item("e", "异地就医结算扩围", "2021-03-01", "livelihood", "长三角门诊费用异地就医结算扩围。"),
+    "pages/about.md": "Title: 关于本站\nSlug: about\n\n本站由长三办主办。\n",
+}
+SHARDS_OF_ONE_EDITION = ["2018/", "2019-h1/", "2019-h2/", "2021/", "undated/"]
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory):
+    return build_site(SHARDED_SITE, tmp_path_factory.mktemp("sharded"), SEARCH_SHARD_SIZE=2)
+
+
+def test_each_edition_is_indexed_in_shards_no_bigger_than_the_size(sharded_site):
+    listed = shards(sharded_site)
+    assert listed["zh-cn"] == [f"zh-cn/{shard}" for shard in SHARDS_OF_ONE_EDITION]
+    assert listed["zh-hant"] == [f"zh-hant/{shard}" for shard in SHARDS_OF_ONE_EDITION]
+    titles = {}
+    for record in indexed_pages(sharded_site):
+        titles.setdefault(record["shard"], set()).add(readable(record["meta"]["title"]))
+    assert titles["zh-cn/2019-h1/"] == {"信用平台上线", "信用修复互认"}
+    assert titles["zh-cn/2019-h2/"] == {"信用承诺制"}
+    assert max(len(shard) for shard in titles.values()) == 2
+
+
+@pytest.fixture(scope="module")
+def sharded_url(sharded_site):
+    with serve(sharded_site) as url:
+        yield url
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, first", [("生态绿色", "/news/2018/"), ("异地就医", "/news/2021/")])
+def test_a_search_finds_items_in_every_shard(page, sharded_url, query, first):
+    page.goto(f"{sharded_url}/search/?q={query}")
+    found = results(page)
+    assert len(found) == 1 and found[0]["href"].startswith(first) and query in found[0]["marks"]
+
+
+@pytest.mark.browser
+def test_results_of_all_shards_come_together_and_filters_apply_to_all(page, sharded_url):
+    page.goto(f"{sharded_url}/search/?q=长三角")
+    assert {result["href"][:11] for result in results(page)} == {"/news/2018/", "/news/2019/", "/news/2021/"}
+    assert len(results(page)) == 5
+    page.goto(f"{sharded_url}/search/?q=长三角&field=信用")
+    narrowed = results(page)
+    assert len(narrowed) == 3 and all("信用" in result["tags"] for result in narrowed)
+    page.goto(f"{sharded_url}/zh-hant/search/?q=長三角")
+    assert len(results(page)) == 5
+
+
+def shard_files(output: Path) -> dict[str, tuple[int, int]]:
+    """Each shard's entry file, as (inode, mtime): a shard indexed again is a new folder."""
+    return {folder: ((entry := output / "pagefind" / folder / "pagefind-entry.json").stat().st_ino,
+                     entry.stat().st_mtime_ns)
+            for folders in shards(output).values() for folder in folders}
+
+
+def test_a_rebuild_indexes_again_only_the_shards_whose_pages_changed(tmp_path):
+    output = build_site(SHARDED_SITE, tmp_path, SEARCH_SHARD_SIZE=2)
+    first = shard_files(output)
+    build_site(tmp_path / "content", tmp_path, SEARCH_SHARD_SIZE=2)
+    assert shard_files(output) == first, "nothing changed, nothing indexed again"
+
+    # An edited title also changes the prev/next links of the items beside it, in other
+    # shards, outside their indexed region: those shards stay as they are.
+    write_content(tmp_path / "content", {"news/c.md": item(
+        "c", "信用修复结果互认", "2019-04-01", "credit", "长三角三省一市信用修复结果互认,EDITEDMARKER。")})
+    # Pelican leaves a deleted item's pages in the output (unless DELETE_OUTPUT_DIRECTORY):
+    # once they are gone, so is the shard they were alone in.
+    (tmp_path / "content" / "news" / "e.md").unlink()
+    for edition in ("", "zh-hant/"):
+        shutil.rmtree(output / f"{edition}news/2021/e")
+    build_site(tmp_path / "content", tmp_path, SEARCH_SHARD_SIZE=2)
+    after = shard_files(output)
+    assert "信用修复结果互认" in (output / "news/2019/d/index.html").read_text(encoding="utf-8")  # its prev link
+    assert sorted(set(first) - set(after)) == ["zh-cn/2021/", "zh-hant/2021/"]
+    assert not (output / "pagefind" / "zh-cn" / "2021").exists()
+    assert sorted(folder for folder in after if after[folder] != first[folder]) == ["zh-cn/2019-h1/", "zh-hant/2019-h1/"]
+    edited = [record for record in indexed_pages(output) if "EDITEDMARKER" in record["content"]]
+    assert [(record["shard"], readable(record["meta"]["title"])) for record in edited] == [
+        ("zh-cn/2019-h1/", "信用修复结果互认"), ("zh-hant/2019-h1/", "信用修復結果互認")]

@@ -2,13 +2,18 @@
    Written instead of Pagefind's default UI, which injects inline styles that the site's
    Content-Security-Policy refuses. Every text shown comes from the page (so each edition's
    template and its OpenCC conversion apply); this file holds no reader-facing words.
-   Pagefind picks the index of the page's <html lang>: one index per edition.
+   Each edition's index is a set of shards, Pagefind bundles of at most a few hundred pages
+   (plugins/search/shards.py), listed in the bundle's shards.json under the edition's
+   <html lang>. The first is loaded as Pagefind's primary index (its pagefind.js, worker and
+   WebAssembly, fetched once) and the others are merged into it: every search runs on all of
+   them and the results come back ranked together.
 
    Chinese is indexed one character per word, set apart with U+3000 (see
    plugins/search/indexing.py for why): a Chinese keyword is searched as an exact phrase of its
    characters, and U+3000 is taken out of index text before it is shown. */
 
 const PAGE_SIZE = 10;
+const EXCERPT_LENGTH = 36;
 const HAN = "\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uF900-\\uFAFF\\u{20000}-\\u{2FA1F}";
 const HAN_CHARACTER = new RegExp(`[${HAN}]`, "gu");
 const HAS_HAN = new RegExp(`[${HAN}]`, "u");
@@ -99,6 +104,20 @@ async function find(pagefind, query, filters) {
   return results;
 }
 
+/* The edition's shards as one index. A shard's tag changes whenever it is indexed again, so
+   its pagefind-entry.json may be cached; the list itself is always checked with the server. */
+async function loadIndex(bundle, lang) {
+  const response = await fetch(`${bundle}shards.json`, { cache: "no-cache" });
+  if (!response.ok) { throw new Error(`${response.status} ${response.url}`); }
+  const [primary, ...merged] = (await response.json())[lang];
+  const pagefind = await import(`${bundle}${primary.path}pagefind.js`);
+  await pagefind.options({ excerptLength: EXCERPT_LENGTH, metaCacheTag: primary.tag });
+  await pagefind.init();
+  await Promise.all(merged.map((shard) => pagefind.mergeIndex(
+    `${bundle}${shard.path}`, { excerptLength: EXCERPT_LENGTH, metaCacheTag: shard.tag })));
+  return pagefind;
+}
+
 async function start() {
   const form = root.querySelector("form");
   const input = form.querySelector("input[name=q]");
@@ -114,9 +133,7 @@ async function start() {
 
   let pagefind;
   try {
-    pagefind = await import(`${root.dataset.bundle}pagefind.js`);
-    await pagefind.options({ excerptLength: 36 });
-    await pagefind.init();
+    pagefind = await loadIndex(root.dataset.bundle, document.documentElement.lang.toLowerCase());
   } catch (error) {
     status.textContent = message("failed", {});
     return;
