@@ -36,12 +36,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+
+from pagefind_bin_extended import get_executable as pagefind_binary
 
 from .shards import IndexedPage, Shard, plan_shards
 
@@ -179,9 +180,10 @@ def run_pagefind(site: Path, shard: Shard, bundle: Path) -> str | None:
             destination.write_text(indexed_copy(page.lang, marked_regions(html)), encoding="utf-8")
         # Pagefind's command line, which returns once every file is written. (Its Python API
         # stops the indexing service as soon as it answers, and under load it once left an
-        # empty pagefind-entry.json behind.)
+        # empty pagefind-entry.json behind.) The binary itself: `python -m pagefind` would
+        # start a Python for each shard only to exec it (0.1 s CPU, 0.2 s wall).
         run = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", copy, "--output-path", str(partial)],
+            [str(pagefind_binary()), "--site", copy, "--output-path", str(partial)],
             capture_output=True, text=True)
     if run.returncode:
         shutil.rmtree(partial, ignore_errors=True)
