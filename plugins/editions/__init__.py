@@ -135,7 +135,7 @@ class Counterparts:
         return None if LATER_PAGE.search(page_path) else page_path
 
 
-COUNTERPARTS = "EDITIONS_COUNTERPARTS"
+COUNTERPARTS = "PORTAL_COUNTERPARTS"
 
 
 class EditionSwitch:
@@ -200,9 +200,10 @@ def install_translations(generator) -> None:
 def is_run_state(key: str) -> bool:
     """PORTAL and PORTAL_* settings are one run's state (the model, pages written, feeds …).
 
-    The checked sources are the exception: the English run reuses them.
+    The checked sources, and the counterparts found among them, are the exception:
+    the English run reuses them.
     """
-    return (key == "PORTAL" or key.startswith("PORTAL_")) and key != "PORTAL_SOURCES"
+    return (key == "PORTAL" or key.startswith("PORTAL_")) and key not in ("PORTAL_SOURCES", COUNTERPARTS)
 
 
 def english_settings(settings) -> dict:
@@ -224,6 +225,13 @@ def english_settings(settings) -> dict:
         # Feed and entry ids unlike the simplified edition's (plugins/feeds).
         FEED_ID_PREFIX=ENGLISH.prefix,
     )
+    if "PORTAL_SOURCES" in settings:
+        # Pelican lists and stamps every file of ARTICLE_PATHS/PAGE_PATHS; the English run's
+        # content is the English sources only, named file by file (Pelican accepts files there).
+        for kind, key in (("article", "ARTICLE_PATHS"), ("page", "PAGE_PATHS")):
+            english[key] = sorted(os.path.relpath(source.path, settings["PATH"])
+                                  for source in settings["PORTAL_SOURCES"].values()
+                                  if source.kind == kind and source.lang == ENGLISH.lang)
     # pelican-precompress (publishconf.py) hears every run's "compress" signal; the root run's,
     # sent last, compresses the whole output, en/ included, so this run compresses nothing.
     english.update(dict.fromkeys(PRECOMPRESS_ALGORITHMS, False))

@@ -279,6 +279,22 @@ def test_the_english_run_does_not_parse_chinese_items(tmp_path):
     assert reader.read(str(item)) == ("", {"status": "skip"})
 
 
+def test_the_english_run_lists_only_the_english_sources(tmp_path):
+    from editions import english_settings
+    from strict_content import Source
+
+    content = tmp_path / "content"
+    content.mkdir()
+    sources = [Source(str(content / path), kind, {}, lang=lang) for path, kind, lang in (
+        ("news/2019/a.md", "article", "zh"), ("news/2019/a.en.md", "article", "en"),
+        ("news/b.en.md", "article", "en"), ("pages/about.md", "page", "zh"), ("pages/about.en.md", "page", "en"))]
+    settings = settings_for(content, tmp_path / "output", EDITIONS_SITEURL="",
+                            PORTAL_SOURCES={source.path: source for source in sources})
+    english = english_settings(settings)
+    assert english["ARTICLE_PATHS"] == ["news/2019/a.en.md", "news/b.en.md"]
+    assert english["PAGE_PATHS"] == ["pages/about.en.md"]
+
+
 # ---------------------------------------------------------------- in a browser
 
 @pytest.mark.browser
