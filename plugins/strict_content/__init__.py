@@ -11,8 +11,10 @@ from __future__ import annotations
 import fnmatch
 import html
 import logging
+import multiprocessing
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import nh3
@@ -235,38 +237,83 @@ def assign_slugs(model, sources: list[Source]) -> None:
         source.slug = slug
 
 
-def checked_source(model, checked: CheckedFiles | None, path: str, kind: str) -> Source | None:
-    """check_source, or with CACHE_CONTENT what an earlier build learnt of the unchanged file."""
-    if checked is None:
-        return check_source(model, path, kind)
-    file_stamp = stamp(path)  # before reading: an edit made meanwhile is seen next time
-    record = checked.record(path, kind, file_stamp)
-    afresh = record is None
-    if record:
-        source = Source(path, kind, record.meta, record.lang,
-                        fields=tuple(model.fields[key] for key in record.fields),
-                        provinces=tuple(model.provinces[key] for key in record.provinces),
-                        title_slug=record.title_slug)
-    else:
-        problems = len(model.problems)
-        source = check_source(model, path, kind)
-        if source is None or len(model.problems) > problems:
-            return source  # kept out of the cache: checked and reported again next time
-    checked.keep(source, file_stamp, afresh)
-    return source
+def check_alone(model, path: str, kind: str) -> tuple[Source | None, list]:
+    """check_source, and the problems it found (taken back from the model), with the title's pinyin."""
+    before = len(model.problems)
+    source = check_source(model, path, kind)
+    problems = model.problems[before:]
+    del model.problems[before:]
+    if source and not source.meta.get("slug", "").strip():  # assign_slugs will derive it: the costly part
+        source.title_slug = pinyin_slug(source.meta.get("title", ""), model.settings.get("SLUG_MAX_LENGTH", 60))
+    return source, problems
+
+
+# Checking is independent per file: with many files (a first build), each core takes a share.
+PARALLEL_CHECK_MIN_FILES = 200
+_worker_model = None
+
+
+def start_checker(model) -> None:
+    global _worker_model
+    _worker_model = model
+
+
+def check_chunk(jobs: list[tuple[str, str]]) -> list[tuple[Source | None, list]]:
+    return [check_alone(_worker_model, path, kind) for path, kind in jobs]
+
+
+def check_all(model, jobs: list[tuple[str, str]]) -> list[tuple[Source | None, list]]:
+    """check_alone for every (path, kind), in order; in forked workers when there are many."""
+    workers = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_CHECK_MIN_FILES or workers < 2:
+        return [check_alone(model, path, kind) for path, kind in jobs]
+    chunks = [jobs[start:start + 64] for start in range(0, len(jobs), 64)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=start_checker, initargs=(model,)) as pool:
+        results = [result for chunk in pool.map(check_chunk, chunks) for result in chunk]
+    for source, _ in results:  # the build's own terms, not the workers' copies
+        if source:
+            source.fields = tuple(model.fields[term.key] for term in source.fields)
+            source.provinces = tuple(model.provinces[term.key] for term in source.provinces)
+    return results
 
 
 def check_content(model) -> dict[str, Source]:
-    """Check every news item and page; return what was learnt, by absolute path."""
+    """Check every news item and page; return what was learnt, by absolute path.
+
+    With CACHE_CONTENT, what an earlier build learnt of an unchanged file comes
+    from its record (checked_files.py) instead.
+    """
     settings = model.settings
     checked = CheckedFiles(settings) if settings.get("CACHE_CONTENT") else None
-    sources = []
+    found, jobs = [], []
     for kind, folders_key, excludes_key in (("article", "ARTICLE_PATHS", "ARTICLE_EXCLUDES"),
                                             ("page", "PAGE_PATHS", "PAGE_EXCLUDES")):
         for path in content_files(settings, settings[folders_key], settings.get(excludes_key, ())):
-            source = checked_source(model, checked, path, kind)
-            if source:
-                sources.append(source)
+            file_stamp = stamp(path) if checked else None  # before reading: a later edit is seen next time
+            record = checked.record(path, kind, file_stamp) if checked else None
+            if record:
+                source = Source(path, kind, record.meta, record.lang,
+                                fields=tuple(model.fields[key] for key in record.fields),
+                                provinces=tuple(model.provinces[key] for key in record.provinces),
+                                title_slug=record.title_slug)
+                checked.keep(source, file_stamp, afresh=False)
+                found.append(source)
+            else:
+                found.append((path, kind, file_stamp))
+                jobs.append((path, kind))
+    results = iter(check_all(model, jobs))
+    sources = []
+    for entry in found:
+        if isinstance(entry, tuple):
+            path, kind, file_stamp = entry
+            source, problems = next(results)
+            model.problems.extend(problems)
+            if checked and source and not problems:  # a file with problems is checked again next time
+                checked.keep(source, file_stamp, afresh=True)
+            entry = source
+        if entry:
+            sources.append(entry)
     assign_slugs(model, sources)
     if checked:
         checked.save()

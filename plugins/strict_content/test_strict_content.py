@@ -177,3 +177,26 @@ def test_with_the_content_cache_unchanged_files_are_not_read_again_and_every_pro
     fields = [field for field in settings_for(content, tmp_path)["FIELDS"] if field["key"] != "innovation"]
     slugs, problems = check(FIELDS=fields)
     assert len(read) == 5 and "未知领域 “innovation”" in {p.message.split(" —")[0] for p in problems}
+
+
+def test_many_files_are_checked_on_every_core_with_the_same_result(tmp_path, monkeypatch):
+    import strict_content
+    from portal_model import model_for
+    from sitebuild import settings_for, write_content
+
+    files = {f"news/{number}.md": item(date=f"2018-09-{number + 1:02d}", fields="innovation, 交通")
+             for number in range(12)}
+    files.update({"news/bad.md": item(fields="体育", date="2019-02-30"), "news/gbk.md": "标题".encode("gbk"),
+                  "pages/about.md": "Title: 关于\n\n正文\n"})
+    content = write_content(tmp_path / "content", files)
+    results = {}
+    for name, minimum in (("sequential", 1000), ("parallel", 2)):
+        monkeypatch.setattr(strict_content, "PARALLEL_CHECK_MIN_FILES", minimum)
+        model = model_for(settings_for(content, tmp_path / "output"))
+        sources = strict_content.check_content(model)
+        results[name] = ({path: (s.slug, s.fields, s.provinces, s.meta) for path, s in sources.items()},
+                         model.problems)
+    assert results["parallel"] == results["sequential"]
+    sources, problems = results["parallel"]
+    assert len(sources) == 14 and len({slug for slug, *_ in sources.values()}) == 14
+    assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["bad.md", "bad.md", "gbk.md"]
