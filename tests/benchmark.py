@@ -278,6 +278,40 @@ def benchmark(articles: int, work: Path, sides=("portal", "stock"), profile: boo
     return {side: run_side(side, work, content, edited, profile and side == "portal") for side in sides}
 
 
+# Issue 8's budget: the three editions and the search index against the simplified edition alone.
+EDITION_BUILDS = {
+    "zh-Hans alone": ("OTHER_EDITIONS=[]", "SEARCH_INDEX=false"),
+    "3 editions": ("SEARCH_INDEX=false",),
+    "3 editions + index": (),
+}
+
+
+def editions_budget(articles: int, work: Path) -> dict[str, Measurement]:
+    """Cold full builds (no cache) of the same corpus, each in a fresh process."""
+    work.mkdir(parents=True, exist_ok=True)
+    content = work / "content"
+    generate_corpus(content, articles)
+    results = {}
+    for name, overrides in EDITION_BUILDS.items():
+        command, output, cache = side_commands("portal", work, content, "CACHE_CONTENT=false", *overrides)
+        shutil.rmtree(output, ignore_errors=True)
+        results[name] = measure(command, ROOT, work / f"editions-{len(results)}.log")
+    return results
+
+
+def format_budget(results: dict[str, Measurement], articles: int) -> str:
+    alone = results["zh-Hans alone"]
+    lines = [f"N = {articles} news items, cold full builds, {os.cpu_count()} CPUs",
+             f"{'':22} {'wall s':>8} {'CPU s':>8} {'MiB':>6} {'x alone (wall)':>15} {'x alone (CPU)':>14}"]
+    for name, run in results.items():
+        if not run.ok:
+            lines.append(f"{name:22} FAILED")
+            continue
+        lines.append(f"{name:22} {run.seconds:8.2f} {run.cpu_seconds:8.2f} {run.peak_mib:6.0f} "
+                     f"{run.seconds / alone.seconds:15.2f} {run.cpu_seconds / alone.cpu_seconds:14.2f}")
+    return "\n".join(lines)
+
+
 def format_table(results: dict, articles: int) -> str:
     portal, stock = results.get("portal", {}), results.get("stock", {})
     lines = [f"N = {articles} news items, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
@@ -316,9 +350,19 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", help="keep corpus and outputs here (default: a temporary folder)")
     parser.add_argument("--only", choices=("portal", "stock"), help="build one side only")
     parser.add_argument("--profile", action="store_true", help="run the portal's builds under cProfile")
+    parser.add_argument("--editions", action="store_true",
+                        help="instead: the three editions and the index against zh-Hans alone (issue 8)")
     options = parser.parse_args(argv)
     work = Path(options.workdir) if options.workdir else Path(tempfile.mkdtemp(prefix="portal-bench-"))
     sides = (options.only,) if options.only else ("portal", "stock")
+    if options.editions:
+        try:
+            budget = editions_budget(options.articles, work)
+            print(format_budget(budget, options.articles))
+        finally:
+            if not options.workdir:
+                shutil.rmtree(work, ignore_errors=True)
+        return 0 if all(run.ok for run in budget.values()) else 1
     try:
         results = benchmark(options.articles, work, sides, options.profile)
         print(format_table(results, options.articles))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sitebuild import tree_differences
 from benchmark import (
-    PHASES, benchmark, edit_item, failures, format_table, generate_corpus, measure, side_commands,
+    PHASES, benchmark, edit_item, editions_budget, failures, format_budget, format_table, generate_corpus, measure,
+    side_commands,
 )
 
 ARTICLES = 30
@@ -62,3 +63,13 @@ def test_cached_rebuild_after_an_edit_equals_a_plain_full_build(tmp_path):
     assert clean.ok, clean.log
     assert not cache.exists()
     assert tree_differences(tmp_path / "rebuilt", output) == []
+
+
+def test_editions_budget_builds_zh_hans_alone_then_more(tmp_path):
+    results = editions_budget(ARTICLES, tmp_path)
+
+    assert all(run.ok for run in results.values()), [run.log[-2000:] for run in results.values()]
+    last = tmp_path / "output-portal"  # the last build: three editions and the index
+    assert (last / "zh-hant" / "index.html").exists() and (last / "en" / "index.html").exists()
+    table = format_budget(results, ARTICLES).splitlines()
+    assert [row[:22].strip() for row in table[2:]] == list(results)

@@ -76,7 +76,9 @@ class IncrementalWriter(Writer):
         _writers[id(self.settings)] = self
 
     def load_manifest(self) -> dict[str, str | None]:
-        if not (self.settings.get("CACHE_CONTENT") and self.settings.get("LOAD_CONTENT_CACHE", True)):
+        # Not tied to LOAD_CONTENT_CACHE, which the reader's guard turns off for its own reasons:
+        # a key already covers the code, theme and settings the page was written with.
+        if not self.settings.get("CACHE_CONTENT"):
             return {}
         try:
             with open(self.manifest_path, encoding="utf-8") as handle:

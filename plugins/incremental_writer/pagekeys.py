@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import gettext
 import hashlib
 import importlib.metadata
 import logging
@@ -81,7 +82,8 @@ class Fingerprints:
         self.contents: dict[int, tuple[Content, str]] = {}
         self.faces: dict[int, tuple[Content, str]] = {}
         self.active: set[int] = set()  # objects being digested, outermost first
-        self.seen: dict[tuple[int, bool], tuple[object, str]] = {}  # within one value: objects digested so far
+        self.seen: dict[tuple[int, bool], tuple[object, str]] = {}  # containers, within one value
+        self.lasting: dict[tuple[int, bool], tuple[object, str]] = {}  # other objects, for the whole build
 
     def of(self, value, depth: int = 0, inside_content: bool = False) -> str:
         if depth > 40:
@@ -99,8 +101,12 @@ class Fingerprints:
         if id(value) in self.active:
             # An object met again inside itself (a plan's tasks refer back to the plan).
             return f"<back to {type(value).__qualname__}>"
-        # Met again elsewhere in the same value (every task's history holds the same reports).
-        seen = self.seen.get((id(value), inside_content))
+        # Met again: every task's history holds the same reports, every page the same plan.
+        # Objects other than containers are taken to keep their state while pages are written;
+        # containers only within one value, as a page may be handed a list that grows.
+        lasting = not isinstance(value, (list, tuple, set, frozenset, dict))
+        memo = self.lasting if lasting else self.seen
+        seen = memo.get((id(value), inside_content))
         if seen is not None:
             return seen[1]
         self.active.add(id(value))
@@ -111,7 +117,7 @@ class Fingerprints:
         if len(fingerprint) > 64:
             fingerprint = digest(fingerprint)
         # The value is kept: an id is only unique while its object lives.
-        self.seen[(id(value), inside_content)] = (value, fingerprint)
+        memo[(id(value), inside_content)] = (value, fingerprint)
         return fingerprint
 
     def value(self, value) -> str:
@@ -133,6 +139,10 @@ class Fingerprints:
         if isinstance(value, Page):
             return (f"Page({value.number}/{value.paginator.num_pages},{value.full_name},{value.base_url},"
                     f"{value.paginator.count},{nested(value.object_list)})")
+        if isinstance(value, gettext.NullTranslations):
+            # By its messages: its header carries the time the catalogue was compiled.
+            catalogue = {key: text for key, text in getattr(value, "_catalog", {}).items() if key != ""}
+            return f"translations({nested(catalogue)},{nested(value._fallback)})"
         if isinstance(value, URLWrapper):
             return f"{type(value).__name__}({value.name},{value.slug},{value.url})"
         if isinstance(value, Undefined):
@@ -233,6 +243,7 @@ class PageKeys:
         self.build = build_inputs_digest(settings)
         self.fingerprints = Fingerprints()
         self.variables: dict[str, frozenset[str] | None] = {}
+        self.templates: dict[str, tuple[set[str], list[str | None]]] = {}
         self.shared: dict[str, tuple[object, str]] = {}  # values that are the same object on every page
         self.unkeyed: dict[str, int] = {}
 
@@ -245,16 +256,21 @@ class PageKeys:
                 if name in seen:
                     continue
                 seen.add(name)
-                source, _, _ = environment.loader.get_source(environment, name)
-                tree = environment.parse(source)
-                names |= meta.find_undeclared_variables(tree)
-                used = list(meta.find_referenced_templates(tree))
+                read, used = self.parsed(environment, name)
                 if None in used:
                     self.variables[template.name] = None
                     return None
+                names |= read
                 queue += used
             self.variables[template.name] = frozenset(names)
         return self.variables[template.name]
+
+    def parsed(self, environment, name: str) -> tuple[set[str], list[str | None]]:
+        """The names one template reads and the templates it uses, parsed once per build."""
+        if name not in self.templates:
+            tree = environment.parse(environment.loader.get_source(environment, name)[0])
+            self.templates[name] = (meta.find_undeclared_variables(tree), list(meta.find_referenced_templates(tree)))
+        return self.templates[name]
 
     def value_digest(self, name: str, value) -> str:
         shared = self.shared.get(name)
