@@ -152,15 +152,19 @@ class Node:
     parent: object = None
 
 
-def test_fingerprints_follow_values_and_survive_cycles():
-    fingerprints = Fingerprints()
+def plan() -> Node:
     root = Node("规划")
     root.children = [Node("任务一", parent=root), Node("任务二", parent=root)]
-    first = fingerprints.value(root)
+    return root
 
-    assert fingerprints.value(root) == first
-    root.children[1].name = "任务二(修订)"
-    assert fingerprints.value(root) != first
+
+def test_fingerprints_follow_values_and_survive_cycles():
+    first = Fingerprints().value(plan())
+    revised = plan()
+    revised.children[1].name = "任务二(修订)"
+
+    assert Fingerprints().value(plan()) == first  # equal data, other objects, another build
+    assert Fingerprints().value(revised) != first
 
 
 def test_a_value_it_cannot_see_into_makes_the_page_unkeyed():
