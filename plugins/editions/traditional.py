@@ -290,7 +290,7 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
         if not (cache and cache.unchanged(site_path, stamp(path), destination)):
             jobs.append((path, site_path, destination))
     removed = remove_stale(target_root, site_paths)  # no stale pages of removed items
-    written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs)
+    written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs) if jobs else []
     if cache:
         cache.save(written)
     return Outcome(len(site_paths), len(written), removed)
