@@ -175,16 +175,18 @@ def term_combinations(model, kind: NewsFeedKind):
         yield dict(zip(kind.split_by, combination))
 
 
-def belongs(item, terms: dict[str, Term]) -> bool:
-    return all(term in getattr(item, f"{name}s", ()) for name, term in terms.items())
-
-
 def news_feeds(model, edition: Edition, items) -> list[tuple[FeedSpec, list]]:
     """Every news feed of an edition with its items, in the order of NEWS_FEEDS and the registries."""
+    # One pass over the items, not one per feed: ~40 feeds, tens of thousands of items.
+    members = {}
+    for item in items:
+        for kind in NEWS_FEEDS:
+            for terms in itertools.product(*(getattr(item, f"{name}s", ()) for name in kind.split_by)):
+                members.setdefault((kind.kind, terms), []).append(item)
     feeds = []
     for kind in NEWS_FEEDS:
         for terms in term_combinations(model, kind):
-            own = [item for item in items if belongs(item, terms)]
+            own = members.get((kind.kind, tuple(terms.values())), [])
             if own or not kind.only_with_items:
                 feeds.append((news_feed_spec(edition, kind, terms), own))
     return feeds
@@ -429,10 +431,9 @@ def write_opml(pelican) -> None:
 
 # ---------------------------------------------------------------- the generator
 
-def write_news_feeds(settings, edition: Edition, items) -> list[tuple[FeedSpec, list]]:
-    """Write every news feed of one edition from its published items; return them."""
+def write_news_feeds(settings, edition: Edition, items, feeds: list[tuple[FeedSpec, list]]) -> None:
+    """Write every news feed of one edition (`news_feeds` of its published items)."""
     model = model_for(settings)
-    feeds = news_feeds(model, edition, items)
     newest = max((item.date for item in items), default=None)
     # In the order write_feed sorts entries, so each feed's newest come first and only
     # those become entries (content with absolute links), once per item for all its feeds.
@@ -446,7 +447,6 @@ def write_news_feeds(settings, edition: Edition, items) -> list[tuple[FeedSpec, 
             if id(item) not in entries:
                 entries[id(item)] = news_entry(model, edition, item)
         write_feed(settings, spec, [entries[id(item)] for item in kept], fallback_updated=newest)
-    return feeds
 
 
 @dataclass
@@ -491,7 +491,7 @@ class FeedsGenerator(Generator):
 
     def generate_output(self, writer):
         model = model_for(self.settings)
-        write_news_feeds(self.settings, self.edition, self.items)
+        write_news_feeds(self.settings, self.edition, self.items, self.feeds)
         url = f"{self.edition.prefix}feeds/"
         writer.write_file(
             f"{url}index.html", self.get_template("feeds"), self.context,

@@ -1,15 +1,18 @@
 import json
+import random
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from feeds import Entry, FeedSpec, absolute_links, entry_id, write_feed, xml_text
-from portal_model import SHANGHAI, ContentProblems
+from feeds import (ROOT_EDITION, Entry, FeedSpec, absolute_links, entry_id, news_feeds, write_feed,
+                   xml_text)
+from portal_model import SHANGHAI, ContentProblems, model_for
 from sitebuild import build_site, serve, settings_for, soup, write_content
 
 SITEURL = "https://www.csj.example"
@@ -329,3 +332,22 @@ def test_a_feed_opened_in_a_browser_is_a_readable_page(site):
             # the site's own stylesheet applies (its body font size is not the browser's 16px)
             assert page.evaluate("getComputedStyle(document.body).fontSize") != "16px"
         assert [url for url in missing if not url.endswith("/favicon.ico")] == []
+
+
+def test_each_news_feed_has_exactly_the_items_naming_its_field_and_province_in_their_order(tmp_path):
+    model = model_for(settings_for(tmp_path, tmp_path / "output"))
+    rng = random.Random(7)
+    fields, provinces = list(model.fields), list(model.provinces)
+    items = [SimpleNamespace(fields=sorted(rng.sample(fields, rng.randint(1, 3)), key=fields.index),
+                             provinces=sorted(rng.sample(provinces, rng.randint(0, 2)), key=provinces.index))
+             for _ in range(300)]
+    feeds = {spec.path: own for spec, own in news_feeds(model, ROOT_EDITION, items)}
+    assert feeds["feeds/all"] == items
+    for field in fields:
+        assert feeds[f"feeds/fields/{field.key}"] == [i for i in items if field in i.fields]
+        for province in provinces:
+            pair = [i for i in items if field in i.fields and province in i.provinces]
+            # a field-and-province feed exists only when it has items
+            assert feeds.get(f"feeds/fields/{field.key}/{province.key}", []) == pair
+    for province in provinces:
+        assert feeds[f"feeds/provinces/{province.key}"] == [i for i in items if province in i.provinces]
