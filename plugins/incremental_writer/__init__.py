@@ -68,14 +68,18 @@ class IncrementalWriter(Writer):
             self.settings.setdefault(name, value)
         self.keys = PageKeys(self.settings)
         self.manifest_path = os.path.join(self.settings["CACHE_PATH"], MANIFEST)
-        self.previous = self.load_manifest()
+        manifest = self.load_manifest()
+        self.previous: dict[str, str | None] = manifest.get("pages", {})
+        if manifest.get("build") == self.keys.build:
+            self.keys.templates.update({name: (set(read), used) for name, (read, used)
+                                        in manifest.get("templates", {}).items()})
         self.written: dict[str, str | None] = {}  # page (relative to the output) -> key
         self.jobs: list[tuple] = []
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
         self.skipped = 0
         _writers[id(self.settings)] = self
 
-    def load_manifest(self) -> dict[str, str | None]:
+    def load_manifest(self) -> dict:
         # Not tied to LOAD_CONTENT_CACHE, which the reader's guard turns off for its own reasons:
         # a key already covers the code, theme and settings the page was written with.
         if not self.settings.get("CACHE_CONTENT"):
@@ -121,8 +125,11 @@ class IncrementalWriter(Writer):
         self.remove_vanished_pages()
         if self.settings.get("CACHE_CONTENT"):
             os.makedirs(os.path.dirname(self.manifest_path), exist_ok=True)
+            # With what each template reads: parsing them all again costs ~1 s a run.
+            templates = {name: (sorted(read), used) for name, (read, used) in self.keys.templates.items()}
             with open(self.manifest_path, "w", encoding="utf-8") as handle:
-                json.dump(self.written, handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                json.dump({"build": self.keys.build, "templates": templates, "pages": self.written},
+                          handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %.2f s",
                  rendered, workers, "" if workers == 1 else "s", self.skipped, time.perf_counter() - started)
 

@@ -11,10 +11,15 @@
   followed. Each name is looked up as Jinja would (page context, then the
   environment's globals) and its value digested.
 
-How a value is digested (`Fingerprints.of`): plain data by value; a news item or
-page (pelican Content) by its body, metadata and derived attributes, and the
-items it refers to (neighbours, related items, translations) by their
-attributes without their bodies; a listing page by its number and its items;
+How a value is digested (`Fingerprints.of`): plain data by value; the news item
+or page a page is about (a template variable whose value is pelican Content) by
+its body, metadata and derived attributes, and the items it refers to
+(neighbours, related items, translations) by their "face": what a list shows
+of an item (title, date, URL, summary, metadata), without its body. Items
+anywhere else (in lists, in listing pages, in other objects) count by their face
+too: a template that shows an item's body must get the item as a variable of
+its own, as article.html and page.html do. A listing page counts by its number
+and its items, its paginator by its counts;
 functions by name, closures by what they close over; an object with a
 `cache_digest()` method by what that returns; other objects by their
 attributes, lazily computed ones (`functools.cached_property`) included.
@@ -43,7 +48,7 @@ from jinja2 import meta
 from jinja2.runtime import Undefined
 from markupsafe import Markup
 from pelican.contents import Content
-from pelican.paginator import Page
+from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,8 @@ RUN_STATE = re.compile(r"^PORTAL($|_)|^(JINJA_ENVIRONMENT|LOAD_CONTENT_CACHE|CAC
 # Links between content files are resolved when the page is rendered, from other items' URLs.
 INTRASITE_LINK = re.compile(r"[{|](?:filename|static|attach|index|tag|category|author)[|}]")
 MISSING = object()
+PLAIN = frozenset({str, int, float, bool, type(None), bytes, Markup})
+CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
 
 
 class Unkeyed(Exception):
@@ -82,60 +89,73 @@ class Fingerprints:
         self.contents: dict[int, tuple[Content, str]] = {}
         self.faces: dict[int, tuple[Content, str]] = {}
         self.active: set[int] = set()  # objects being digested, outermost first
-        self.seen: dict[tuple[int, bool], tuple[object, str]] = {}  # containers, within one value
-        self.lasting: dict[tuple[int, bool], tuple[object, str]] = {}  # other objects, for the whole build
+        self.lasting: dict[int, tuple[object, str]] = {}  # other objects, for the whole build
 
-    def of(self, value, depth: int = 0, inside_content: bool = False) -> str:
+    def of(self, value, depth: int = 0) -> str:
+        kind = type(value)
+        if kind in PLAIN:  # most values: checked first, as this runs for every value of every page
+            return repr(value)
         if depth > 40:
             raise Unkeyed("nested too deeply")
-        if value is None or isinstance(value, (bool, int, float, str, bytes, Markup)):
+        if isinstance(value, (bool, int, float, str, bytes)):
             return repr(value)
         if isinstance(value, (datetime, date, time)):
-            return f"{type(value).__name__}({value.isoformat()})"
+            return f"{kind.__name__}({value.isoformat()})"
         if isinstance(value, tzinfo):
             return f"tz({value})"
         if isinstance(value, Content):
-            return self.face(value) if inside_content else self.content(value)
+            return self.content(value) if depth == 0 else self.face(value)
+        if kind in CONTAINERS:
+            return self.container(value, depth)
         if callable(getattr(value, "cache_digest", None)) and not isinstance(value, type):
-            return f"{type(value).__qualname__}({value.cache_digest()})"
-        if id(value) in self.active:
-            # An object met again inside itself (a plan's tasks refer back to the plan).
-            return f"<back to {type(value).__qualname__}>"
+            return f"{kind.__qualname__}({value.cache_digest()})"
         # Met again: every task's history holds the same reports, every page the same plan.
-        # Objects other than containers are taken to keep their state while pages are written;
-        # containers only within one value, as a page may be handed a list that grows.
-        lasting = not isinstance(value, (list, tuple, set, frozenset, dict))
-        memo = self.lasting if lasting else self.seen
-        seen = memo.get((id(value), inside_content))
+        # Objects other than containers are taken to keep their state while pages are written.
+        key = id(value)
+        seen = self.lasting.get(key)
         if seen is not None:
             return seen[1]
+        if id(value) in self.active:
+            # An object met again inside itself (a plan's tasks refer back to the plan).
+            return f"<back to {kind.__qualname__}>"
         self.active.add(id(value))
         try:
-            fingerprint = self.container(value, depth, inside_content)
+            fingerprint = self.object(value, depth)
         finally:
             self.active.discard(id(value))
         if len(fingerprint) > 64:
             fingerprint = digest(fingerprint)
         # The value is kept: an id is only unique while its object lives.
-        memo[(id(value), inside_content)] = (value, fingerprint)
+        self.lasting[key] = (value, fingerprint)
         return fingerprint
 
     def value(self, value) -> str:
-        """The digest of one value; objects inside it are digested once however often they occur."""
-        self.seen = {}
-        try:
-            return digest(self.of(value))
-        finally:
-            self.seen = {}
+        """The digest of one value."""
+        return digest(self.of(value))
 
-    def container(self, value, depth: int, inside_content: bool) -> str:
-        nested = functools.partial(self.of, depth=depth + 1, inside_content=inside_content)
-        if isinstance(value, (list, tuple)):
-            return "[" + ",".join(map(nested, value)) + "]"
-        if isinstance(value, (set, frozenset)):
-            return "{" + ",".join(sorted(map(nested, value))) + "}"
-        if isinstance(value, dict):
-            return "{" + ",".join(sorted(f"{nested(key)}:{nested(item)}" for key, item in value.items())) + "}"
+    def container(self, value, depth: int) -> str:
+        """Lists, tuples, sets and dicts, by their items: a page may be handed a list that grows."""
+        if id(value) in self.active:
+            return "<back to container>"
+        self.active.add(id(value))
+        try:
+            of, depth = self.of, depth + 1
+            if isinstance(value, (list, tuple)):
+                return "[" + ",".join([of(item, depth) for item in value]) + "]"
+            if isinstance(value, (set, frozenset)):
+                return "{" + ",".join(sorted([of(item, depth) for item in value])) + "}"
+            return "{" + ",".join(sorted([f"{of(key, depth)}:{of(item, depth)}"
+                                          for key, item in value.items()])) + "}"
+        finally:
+            self.active.discard(id(value))
+
+    def object(self, value, depth: int) -> str:
+        nested = functools.partial(self.of, depth=depth + 1)
+        if isinstance(value, (list, tuple, set, frozenset, dict)):  # subclasses: LinedMap, OrderedDict …
+            return type(value).__qualname__ + self.container(value, depth)
+        if isinstance(value, Paginator):  # its shape: templates ask it for counts, not for items
+            return (f"Paginator({value.name},{value.url},{value.per_page},{getattr(value, 'orphans', 0)},"
+                    f"{value.count},{value.num_pages})")
         if isinstance(value, Page):
             return (f"Page({value.number}/{value.paginator.num_pages},{value.full_name},{value.base_url},"
                     f"{value.paginator.count},{nested(value.object_list)})")
@@ -188,7 +208,7 @@ class Fingerprints:
             if INTRASITE_LINK.search(item._content or ""):
                 # Its links are resolved to other items' URLs: the body as it will be shown.
                 attributes["content"] = item.content
-            known = (item, digest(self.of(attributes, inside_content=True)))
+            known = (item, digest(self.of(attributes)))
             self.contents[id(item)] = known
         return known[1]
 
