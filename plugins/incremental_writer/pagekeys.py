@@ -54,8 +54,10 @@ from pelican.urlwrappers import URLWrapper
 log = logging.getLogger(__name__)
 
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "babel")
-# Attributes that are the whole build's, not the object's own.
+# Attributes that are the whole build's, not the object's own; and Content's `metadata`,
+# whose every entry Pelican also sets as an attribute of its own.
 NOT_OWN = frozenset({"settings", "_context"})
+CONTENT_NOT_OWN = NOT_OWN | {"metadata"}
 # Settings that are one run's state (content sources, pages written …) or say how to build, not what.
 RUN_STATE = re.compile(r"^PORTAL($|_)|^(JINJA_ENVIRONMENT|LOAD_CONTENT_CACHE|CACHE_CONTENT|CACHE_PATH)$|^PARALLEL_")
 # Links between content files are resolved when the page is rendered, from other items' URLs.
@@ -194,7 +196,8 @@ class Fingerprints:
     @staticmethod
     def attributes(value) -> dict:
         """An object's own attributes, with its lazily computed ones computed."""
-        own = {name: item for name, item in vars(value).items() if name not in NOT_OWN}
+        not_own = CONTENT_NOT_OWN if isinstance(value, Content) else NOT_OWN
+        own = {name: item for name, item in vars(value).items() if name not in not_own}
         for name, member in vars(type(value)).items():
             if isinstance(member, functools.cached_property):
                 own[name] = getattr(value, name)
@@ -218,8 +221,6 @@ class Fingerprints:
         if known is None or known[0] is not item:
             plain = {name: value for name, value in self.attributes(item).items()
                      if name != "_content" and not refers_to_content(value)}
-            plain["metadata"] = {name: value for name, value in item.metadata.items()
-                                 if not refers_to_content(value)}
             plain["url"], plain["save_as"], plain["summary"] = item.url, item.save_as, item.summary
             known = (item, digest(self.of(plain)))
             self.faces[id(item)] = known
