@@ -208,6 +208,7 @@ class Fingerprints:
         known = self.contents.get(id(item))
         if known is None or known[0] is not item:
             attributes = self.attributes(item)
+            attributes["summary"] = item.summary  # Pelican keeps it in metadata only
             if INTRASITE_LINK.search(item._content or ""):
                 # Its links are resolved to other items' URLs: the body as it will be shown.
                 attributes["content"] = item.content

@@ -86,6 +86,18 @@ def test_a_corrected_body_rewrites_that_item_and_what_shows_its_text(site):
     assert tree_differences(output, clean_build(content, tmp_path)) == []
 
 
+def test_a_new_summary_reaches_the_item_and_its_lists(site):
+    content, _, tmp_path = site
+    (content / "news/2019/item-3.md").write_text(
+        item(3).replace("Slug:", "Summary: 一句新的摘要。\nSlug:"), encoding="utf-8")
+
+    output, changed = rebuild(site)
+
+    assert {"news/2019/item-3/index.html", "fields/culture/index.html"} <= changed
+    assert "一句新的摘要" in (output / "news/2019/item-3/index.html").read_text(encoding="utf-8")
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
 def test_a_new_title_reaches_the_neighbours_and_lists_but_not_unrelated_items(site):
     content, _, tmp_path = site
     (content / "news/2019/item-2.md").write_text(item(2, title="虹桥枢纽新开跨省公交"), encoding="utf-8")
