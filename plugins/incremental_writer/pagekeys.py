@@ -39,6 +39,7 @@ import gettext
 import hashlib
 import importlib.metadata
 import logging
+import os
 import re
 import types
 from datetime import date, datetime, time, tzinfo
@@ -87,9 +88,12 @@ def refers_to_content(value) -> bool:
 class Fingerprints:
     """Digests of template variables' values, memoised for the objects that live the whole build."""
 
-    def __init__(self):
+    def __init__(self, stored: dict | None = None):
         self.contents: dict[int, tuple[Content, str]] = {}
-        self.faces: dict[int, tuple[Content, str]] = {}
+        self.owns: dict[int, tuple[Content, tuple[str, str]]] = {}
+        # Own-data digests by source path, from the last build (same code and settings) and for the next.
+        self.stored: dict[str, list] = stored or {}
+        self.fresh: dict[str, list] = {}
         self.active: set[int] = set()  # objects being digested, outermost first
         self.lasting: dict[int, tuple[object, str]] = {}  # other objects, for the whole build
 
@@ -207,25 +211,54 @@ class Fingerprints:
         """A news item or page as its own page shows it: body, metadata, and what it refers to."""
         known = self.contents.get(id(item))
         if known is None or known[0] is not item:
-            attributes = self.attributes(item)
-            attributes["summary"] = item.summary  # Pelican keeps it in metadata only
-            if INTRASITE_LINK.search(item._content or ""):
-                # Its links are resolved to other items' URLs: the body as it will be shown.
-                attributes["content"] = item.content
-            known = (item, digest(self.of(attributes)))
+            _, own = self.own(item)
+            references = {name: value for name, value in vars(item).items()
+                          if type(value) not in PLAIN and name not in CONTENT_NOT_OWN and refers_to_content(value)}
+            known = (item, digest(own + self.of(references)))
             self.contents[id(item)] = known
         return known[1]
 
     def face(self, item: Content) -> str:
-        """An item as others show it (title, date, URL …): its attributes without body and references."""
-        known = self.faces.get(id(item))
-        if known is None or known[0] is not item:
-            plain = {name: value for name, value in self.attributes(item).items()
-                     if name != "_content" and not refers_to_content(value)}
-            plain["url"], plain["save_as"], plain["summary"] = item.url, item.save_as, item.summary
-            known = (item, digest(self.of(plain)))
-            self.faces[id(item)] = known
-        return known[1]
+        """An item as others show it (title, date, URL, summary …): without its body and references."""
+        return self.own(item)[0]
+
+    def own(self, item: Content) -> tuple[str, str]:
+        """Digests of an item's own data (all but references to other items): without and with its body.
+
+        Kept between builds (`stored`) by source file and address: reading every
+        item's attributes again is most of the cost of a rebuild's keys.
+        """
+        known = self.owns.get(id(item))
+        if known is not None and known[0] is item:
+            return known[1]
+        stamp = self.stamp(item)
+        stored = self.stored.get(item.source_path)
+        if stored is not None and stored[0] == stamp:
+            digests = (stored[1], stored[2])
+        else:
+            own = {name: value for name, value in self.attributes(item).items()
+                   if type(value) in PLAIN or not refers_to_content(value)}
+            own["url"], own["save_as"], own["summary"] = item.url, item.save_as, item.summary
+            body = own.pop("_content", None)
+            face = digest(self.of(own))
+            if INTRASITE_LINK.search(body or ""):
+                # Its links are resolved to other items' URLs: the body as it will be shown.
+                body = item.content
+                stamp = None  # and so never kept
+            digests = (face, digest(face + repr(body)))
+        if stamp is not None:
+            self.fresh[item.source_path] = [stamp, *digests]
+        self.owns[id(item)] = (item, digests)
+        return digests
+
+    @staticmethod
+    def stamp(item: Content) -> str | None:
+        """What an item's own data is made from besides the build's code and settings."""
+        try:
+            status = os.stat(item.source_path)
+        except (OSError, TypeError):
+            return None
+        return f"{status.st_mtime_ns}:{status.st_size}:{item.url}:{item.save_as}:{getattr(item, 'slug', '')}"
 
 
 def settings_digest(settings) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
-from incremental_writer.workers import RenderingFailed, render_in_workers
+from incremental_writer.workers import PageContext, RenderingFailed, render_in_workers
 from sitebuild import build_site, tree_differences, write_content
 
 ITEM = """\
@@ -146,7 +146,7 @@ class Template:
 
 
 def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_path):
-    jobs = [(Template(fail_on="page-3"), {"name": f"page-{n}"}, str(tmp_path / f"page-{n}/index.html"))
+    jobs = [(Template(fail_on="page-3"), PageContext(("name",), (f"page-{n}",)), str(tmp_path / f"page-{n}/index.html"))
             for n in range(6)]
 
     with pytest.raises(RenderingFailed) as failure:

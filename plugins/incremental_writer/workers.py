@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import os
 import traceback
+from typing import NamedTuple
 
 
 class RenderingFailed(RuntimeError):
     pass
 
 
-def render(template, localcontext, path) -> None:
-    output = template.render(localcontext)
+class PageContext(NamedTuple):
+    """A page's template context, kept compactly until it is rendered."""
+
+    names: tuple
+    values: tuple
+
+    def as_dict(self) -> dict:
+        return dict(zip(self.names, self.values))
+
+
+def render(template, context: PageContext, path) -> None:
+    output = template.render(context.as_dict())
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(output)
@@ -26,9 +37,9 @@ def render(template, localcontext, path) -> None:
 
 def render_share(jobs, share: int, workers: int) -> list[str]:
     errors = []
-    for template, localcontext, path in jobs[share::workers]:
+    for template, context, path in jobs[share::workers]:
         try:
-            render(template, localcontext, path)
+            render(template, context, path)
         except Exception:  # noqa: BLE001 — reported by the build process, page by page
             errors.append(f"{path}:\n{traceback.format_exc()}")
     return errors
