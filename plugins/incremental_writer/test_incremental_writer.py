@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from editions import PRECOMPRESS_ALGORITHMS
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
 from incremental_writer.workers import PageContext, RenderingFailed, render_in_workers
 from sitebuild import build_site, tree_differences, write_content
@@ -33,15 +34,19 @@ def corpus() -> dict[str, str]:
     return {f"news/2019/item-{n}.md": item(n) for n in range(1, 7)}
 
 
+# In-process builds share signal receivers: pelican-precompress, connected by a production build
+# of another test in the same process, would otherwise compress these builds' output too.
+PREVIEW = {"SEARCH_INDEX": False, "OTHER_EDITIONS": [], **dict.fromkeys(PRECOMPRESS_ALGORITHMS, False)}
+
+
 def cached_build(content: Path, output: Path, cache: Path) -> Path:
     """A preview build: content cache and page keys kept in `cache` between builds."""
-    return build_site(content, output.parent, CACHE_PATH=str(cache), LOAD_CONTENT_CACHE=True,
-                      SEARCH_INDEX=False, OTHER_EDITIONS=[])
+    return build_site(content, output.parent, CACHE_PATH=str(cache), LOAD_CONTENT_CACHE=True, **PREVIEW)
 
 
 def clean_build(content: Path, tmp_path: Path) -> Path:
     (tmp_path / "clean").mkdir()
-    return build_site(content, tmp_path / "clean", CACHE_CONTENT=False, SEARCH_INDEX=False, OTHER_EDITIONS=[])
+    return build_site(content, tmp_path / "clean", CACHE_CONTENT=False, **PREVIEW)
 
 
 def stamps(output: Path) -> dict[str, int]:
