@@ -106,14 +106,13 @@ class IncrementalWriter(Writer):
             return
         # The page's context as its names (one tuple shared by the many pages with the same names)
         # and its values: a copy of every page's ~250-entry context dict took ~150 MB at 10,000 items.
-        names = self.context_names.setdefault(tuple(localcontext), tuple(localcontext))
+        names = tuple(localcontext)
+        names = self.context_names.setdefault(names, names)
         self.jobs.append((template, PageContext(names, tuple(localcontext.values())), path))
 
     def _open_w(self, filename, encoding, override=False):
-        if filename not in self.not_written:
-            return super()._open_w(filename, encoding, override)
-        if filename in self._written_files and not override:
-            # Pelican's own check: two pages at one address is a mistake in the site.
+        # A page written twice still goes to Pelican's check: two pages at one address is a mistake.
+        if filename not in self.not_written or (filename in self._written_files and not override):
             return super()._open_w(filename, encoding, override)
         self._written_files.add(filename)
         return open(os.devnull, "w", encoding=encoding)

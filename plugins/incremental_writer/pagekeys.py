@@ -297,12 +297,12 @@ class PageKeys:
     def __init__(self, settings):
         self.build = build_inputs_digest(settings)
         self.fingerprints = Fingerprints()
-        self.variables: dict[str, frozenset[str] | None] = {}
+        self.variables: dict[str, tuple[str, ...] | None] = {}
         self.templates: dict[str, tuple[set[str], list[str | None]]] = {}
         self.shared: dict[str, tuple[object, str]] = {}  # values that are the same object on every page
-        self.unkeyed: dict[str, int] = {}
+        self.reported: set[str] = set()  # reasons for unkeyed pages, logged once each
 
-    def template_variables(self, template) -> frozenset[str] | None:
+    def template_variables(self, template) -> tuple[str, ...] | None:
         """Names read by the template and every template it uses; None if it uses one by a computed name."""
         if template.name not in self.variables:
             environment, names, seen, queue = template.environment, set(), set(), [template.name]
@@ -317,7 +317,7 @@ class PageKeys:
                     return None
                 names |= read
                 queue += used
-            self.variables[template.name] = frozenset(names)
+            self.variables[template.name] = tuple(sorted(names))
         return self.variables[template.name]
 
     def parsed(self, environment, name: str) -> tuple[set[str], list[str | None]]:
@@ -332,7 +332,7 @@ class PageKeys:
         if shared is not None and shared[0] is value:
             return shared[1]
         fingerprint = self.fingerprints.value(value)
-        if not isinstance(value, (str, int, float, bool, type(None))):
+        if type(value) not in PLAIN:
             self.shared[name] = (value, fingerprint)
         return fingerprint
 
@@ -344,7 +344,7 @@ class PageKeys:
         parts = [self.build, template.name, localcontext["output_file"]]
         environment_globals = template.environment.globals
         try:
-            for name in sorted(names):
+            for name in names:
                 value = localcontext.get(name, environment_globals.get(name, MISSING))
                 if value is not MISSING:
                     parts.append(f"{name}={self.value_digest(name, value)}")
@@ -353,7 +353,7 @@ class PageKeys:
         return digest("|".join(parts))
 
     def give_up(self, template_name: str, reason: str) -> None:
-        if reason not in self.unkeyed:
+        if reason not in self.reported:
             log.debug("incremental_writer: pages of %s are rendered every time: %s", template_name, reason)
-        self.unkeyed[reason] = self.unkeyed.get(reason, 0) + 1
+            self.reported.add(reason)
         return None

@@ -11,12 +11,12 @@ collisions, slug numbering) still run over every file, from these records.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import os
 import pickle
 from pathlib import Path
 from typing import NamedTuple
+
+from strict_content.fast_reading import code_and_settings_fingerprint
 
 CACHE_FILE = "strict-content-checked.pickle"
 # Settings that shape what the check learns of one file, besides its bytes.
@@ -32,15 +32,9 @@ def stamp(path: str) -> tuple[int, int]:
 
 def check_fingerprint(settings) -> str:
     """A digest of everything that shapes a file's check result besides the file itself."""
-    digest = hashlib.sha256()
-    for key in CHECK_SETTINGS:
-        digest.update(f"{key}={settings.get(key)!r}\n".encode())
-    for library in LIBRARIES:
-        digest.update(f"{library}=={importlib.metadata.version(library)}\n".encode())
     # The check, and the domain it checks against (known keys, dates, registries, pinyin).
-    for module in (*sorted((PLUGINS / "strict_content").glob("*.py")), PLUGINS / "portal_model" / "__init__.py"):
-        digest.update(module.read_bytes())
-    return digest.hexdigest()
+    modules = (*sorted((PLUGINS / "strict_content").glob("*.py")), PLUGINS / "portal_model" / "__init__.py")
+    return code_and_settings_fingerprint(settings, CHECK_SETTINGS, LIBRARIES, modules)
 
 
 class Record(NamedTuple):  # a tuple: ten thousand of them load in a blink

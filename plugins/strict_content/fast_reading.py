@@ -67,16 +67,22 @@ def pickle_wrappers_by_name(settings) -> None:
 
 # ---------------------------------------------------------------- cache invalidation
 
-def reader_fingerprint(settings) -> str:
-    """A digest of everything that shapes the reader's output besides the file itself."""
+def code_and_settings_fingerprint(settings, keys, libraries, modules) -> str:
+    """A digest of some settings, library versions and source files: what a cached result was made under."""
     digest = hashlib.sha256()
-    for key in READER_SETTINGS:
+    for key in keys:
         digest.update(f"{key}={settings.get(key)!r}\n".encode())
-    for library in LIBRARIES:
+    for library in libraries:
         digest.update(f"{library}=={importlib.metadata.version(library)}\n".encode())
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    for module in modules:
         digest.update(module.read_bytes())
     return digest.hexdigest()
+
+
+def reader_fingerprint(settings) -> str:
+    """A digest of everything that shapes the reader's output besides the file itself."""
+    return code_and_settings_fingerprint(settings, READER_SETTINGS, LIBRARIES,
+                                         sorted(Path(__file__).parent.glob("*.py")))
 
 
 def guard_cache(settings) -> None:
