@@ -7,8 +7,9 @@ regions the theme marks `data-pagefind-body` (news items, standing pages) are
 indexed, so pages that are never written (drafts, future items) cannot be found.
 Chinese is indexed character by character: see indexing.py for why.
 
-Each edition (`zh-cn`, `zh-hant`, `en`, the pages' `<html lang>`) gets its own index,
-made of shards of at most SEARCH_SHARD_SIZE pages, each a Pagefind bundle of its own
+Each language (`zh-cn`, `en`, the pages' `<html lang>`) gets its own index, which the
+Traditional edition (`zh-hant`, the simplified pages converted) searches through the
+simplified one (scripts.py). An index is made of shards of at most SEARCH_SHARD_SIZE pages, each a Pagefind bundle of its own
 (shards.py), which the search page merges. Indexing must come after the editions are
 written at `finalized`, and Pelican calls the receivers of one signal in no fixed
 order; so the index is built at the "sitemap" signal of pelican-granular-signals,
@@ -41,6 +42,9 @@ DEFAULTS = {
     "SEARCH_SHARD_SIZE": 800,
     # Pagefind runs at a time, each its own process (one per core of the build machine).
     "SEARCH_PARALLEL_RUNS": 2,
+    # Editions (<html lang>) whose pages are another's (`index`) converted, at the same paths under
+    # their `folder`: searched through that one's index (scripts.py).
+    "SEARCH_CONVERTED_EDITIONS": {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/"}},
 }
 
 
@@ -71,7 +75,7 @@ def index_site(pelican_instance):
     # Like Pelican's content cache: what is known of the last index is kept only when CACHE_CONTENT is on.
     cache = Path(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
     report = write_index(Path(settings["OUTPUT_PATH"]), settings["SEARCH_SHARD_SIZE"],
-                         settings["SEARCH_PARALLEL_RUNS"], cache)
+                         settings["SEARCH_PARALLEL_RUNS"], cache, settings["SEARCH_CONVERTED_EDITIONS"])
     log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
              sum(report.pages.values()), ", ".join(f"{lang} {count}" for lang, count in sorted(report.pages.items())),
              report.shards, len(report.indexed), len(report.removed), time.perf_counter() - started)

@@ -19,6 +19,10 @@ Pagefind's Chinese mode would load and run jieba for nothing (46 MB and 40% of
 the CPU of a run). The browser picks each edition's shards by the manifest, not
 by that code.
 
+The Traditional edition has no index of its own: its pages are the simplified ones
+converted, so it searches the simplified index, and each simplified page carries the
+fixes that show its text as the Traditional page has it (scripts.py, for why and how).
+
 Shards (shards.py) are indexed by separate Pagefind runs, so no run holds more
 than SEARCH_SHARD_SIZE pages, and only the shards whose indexed content changed
 are run again: the digest of each page's marked region (what the copy is made
@@ -29,8 +33,10 @@ region (a neighbour's title in its prev/next links) does not count.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import html as markup
 import json
 import os
 import re
@@ -44,18 +50,18 @@ from pathlib import Path
 
 from pagefind_bin_extended import get_executable as pagefind_binary
 
+from .scripts import FIXES_META, HAN_RUN, fixes, tables_file
 from .shards import IndexedPage, Shard, plan_shards
 
-# The Han ranges of js/search.js: unified ideographs, extension A, compatibility, extensions B-F.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-HAN_RUN = re.compile(f"[{HAN}]+")
 SEPARATOR = "\u3000"
 INDEXED_MARK = "data-pagefind-body"
 BUNDLE_FOLDER = "pagefind"
-# Which shards make up each edition's index: {lang: [{"path": "zh-cn/2019/", "tag": digest}, ...]}.
+# What the search page loads: {"indexes": {lang: [{"path": "zh-cn/2019/", "tag": digest}, ...]},
+# "converted": {lang: {"index": lang, "folder": "zh-hant/"}}, "characters": file of scripts.py's tables}.
 MANIFEST = "shards.json"
 
 START_TAG = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*>")
+ANY_TAG = re.compile(r"<[^>]*>")
 HTML_LANG = re.compile(r'<html\b[^>]*\blang="([^"]+)"')
 DATE_TAG = re.compile(r'<[^>]*\bdata-pagefind-meta="date"[^>]*>')
 DATETIME_MONTH = re.compile(r'\bdatetime="(\d{4}-\d{2})')
@@ -73,14 +79,14 @@ def _tags_named(name: str) -> re.Pattern:
     return re.compile(rf"<(/?){name}\b[^>]*>", re.IGNORECASE)
 
 
-def marked_regions(html: str) -> list[str]:
-    """Each element marked data-pagefind-body, start tag to matching end tag, without parsing the page."""
+def marked_regions(html: str, marked: str = INDEXED_MARK) -> list[str]:
+    """Each element with the attribute `marked`, start tag to matching end tag, without parsing the page."""
     regions = []
     position = 0
-    while (mark := html.find(INDEXED_MARK, position)) >= 0:
+    while (mark := html.find(marked, position)) >= 0:
         start = START_TAG.match(html, html.rfind("<", position, mark))
         if not (start and mark < start.end()):  # the words in text, not an attribute
-            position = mark + len(INDEXED_MARK)
+            position = mark + len(marked)
             continue
         depth, end = 1, len(html)  # unclosed: to the end, so that nothing indexed is left out
         for tag in _tags_named(start[1]).finditer(html, start.end()):
@@ -98,14 +104,28 @@ def pagefind_language(lang: str) -> str:
     return "und" if lang.startswith("zh") else lang
 
 
-def indexed_copy(lang: str, regions: list[str]) -> str:
-    """All Pagefind is given of a page: its language and its marked regions, spaced.
+def indexed_copy(lang: str, regions: list[str], page_fixes: dict[str, list] | None = None) -> str:
+    """All Pagefind is given of a page: its language and its marked regions, spaced, and with
+    `page_fixes` ({converted edition's lang: scripts.fixes}) a meta field that is not searched.
 
     The meta and filters Pagefind would also take from outside the regions are left
     out; the theme puts them all inside (README, "What is indexed").
     """
+    body = spaced_text("".join(regions))
+    if page_fixes:
+        stored = markup.escape(json.dumps(page_fixes, ensure_ascii=False, separators=(",", ":")))
+        end = body.rfind("</")  # inside the last region, where Pagefind takes meta from
+        body = f'{body[:end]}<div data-pagefind-ignore><span data-pagefind-meta="{FIXES_META}">{stored}</span></div>{body[end:]}'
     return (f'<!DOCTYPE html><html lang="{pagefind_language(lang)}"><head><meta charset="utf-8"></head>'
-            f"<body>{spaced_text(''.join(regions))}</body></html>")
+            f"<body>{body}</body></html>")
+
+
+def region_text(html: str) -> str:
+    """The words of a page's marked regions, without what is marked data-pagefind-ignore."""
+    text = "".join(marked_regions(html))
+    for ignored in marked_regions(text, "data-pagefind-ignore"):
+        text = text.replace(ignored, " ")
+    return markup.unescape(ANY_TAG.sub(" ", text))
 
 
 def describe(path: str, html: str) -> IndexedPage | None:
@@ -124,10 +144,11 @@ def describe(path: str, html: str) -> IndexedPage | None:
 
 
 def code_version() -> str:
-    """Changes with this plugin's indexing code or Pagefind's version: every shard is then redone."""
+    """Changes with this plugin's indexing code, Pagefind's or OpenCC's version: every shard is then redone."""
     here = Path(__file__).parent
-    sources = b"".join((here / name).read_bytes() for name in ("indexing.py", "shards.py"))
-    return hashlib.sha256(sources + version("pagefind").encode()).hexdigest()[:20]
+    sources = b"".join((here / name).read_bytes() for name in ("indexing.py", "shards.py", "scripts.py"))
+    versions = f"{version('pagefind')} {version('opencc')}"  # OpenCC: the fixes of scripts.py
+    return hashlib.sha256(sources + versions.encode()).hexdigest()[:20]
 
 
 def scan_site(site: Path, known: dict) -> tuple[list[IndexedPage], dict]:
@@ -175,9 +196,11 @@ def run_pagefind(site: Path, shard: Shard, bundle: Path) -> str | None:
     with tempfile.TemporaryDirectory(prefix="search-") as copy:
         for page in shard.pages:
             html = (site / page.path).read_text(encoding="utf-8")
+            page_fixes = {lang: fixes(region_text(html), region_text((site / path).read_text(encoding="utf-8")))
+                          for lang, path in page.converted}
             destination = Path(copy, page.path)
             destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_text(indexed_copy(page.lang, marked_regions(html)), encoding="utf-8")
+            destination.write_text(indexed_copy(page.lang, marked_regions(html), page_fixes), encoding="utf-8")
         # Pagefind's command line, which returns once every file is written. (Its Python API
         # stops the indexing service as soon as it answers, and under load it once left an
         # empty pagefind-entry.json behind.) The binary itself: `python -m pagefind` would
@@ -199,12 +222,13 @@ def run_pagefind(site: Path, shard: Shard, bundle: Path) -> str | None:
     return None
 
 
-def remove_all_but(bundle: Path, shards: list[Shard]) -> list[str]:
-    """Delete from the bundle every file and folder that is no shard of `shards`; return the shards removed."""
+def remove_all_but(bundle: Path, shards: list[Shard], kept_files: set[str]) -> list[str]:
+    """Delete from the bundle every folder that is no shard of `shards` and every file not kept;
+    return the shards removed."""
     wanted = {shard.folder for shard in shards}
     removed = []
     for item in bundle.iterdir():
-        if item.name == MANIFEST:
+        if item.name in kept_files:
             continue
         if not item.is_dir():
             item.unlink()
@@ -224,15 +248,44 @@ def remove_all_but(bundle: Path, shards: list[Shard]) -> list[str]:
     return sorted(removed)
 
 
-def write_manifest(bundle: Path, shards: list[Shard], digests: dict[str, str]) -> None:
-    editions: dict[str, list] = {}
+def write_manifest(bundle: Path, shards: list[Shard], digests: dict[str, str], converted: dict[str, dict],
+                   characters: str) -> None:
+    indexes: dict[str, list] = {}
     for shard in shards:
-        editions.setdefault(shard.lang, []).append({"path": f"{shard.folder}/", "tag": digests[shard.folder]})
-    text = json.dumps(editions, ensure_ascii=False, indent=1, sort_keys=True)
-    manifest = bundle / MANIFEST
-    # Unchanged, it stays untouched (its compressed copies and a deployment's sync with it).
-    if not (manifest.exists() and manifest.read_text(encoding="utf-8") == text):
-        manifest.write_text(text, encoding="utf-8")
+        indexes.setdefault(shard.lang, []).append({"path": f"{shard.folder}/", "tag": digests[shard.folder]})
+    text = json.dumps({"indexes": indexes, "converted": converted, "characters": characters},
+                      ensure_ascii=False, indent=1, sort_keys=True)
+    write_if_changed(bundle / MANIFEST, text)
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    # Unchanged, a file stays untouched (its compressed copies and a deployment's sync with it).
+    if not (path.exists() and path.read_text(encoding="utf-8") == text):
+        path.write_text(text, encoding="utf-8")
+
+
+def searched_through_others(pages: list[IndexedPage], converted_editions: dict[str, dict]):
+    """(pages to index, the manifest's "converted": the editions of `converted_editions` found).
+
+    A converted edition ({lang: {"index": lang of its original, "folder": "zh-hant/"}}) has
+    each page at its original's path under its folder. It is not indexed itself: its pages
+    are named by their originals, whose digest then covers them too.
+    """
+    by_path = {page.path: page for page in pages}
+    found = {}
+    indexed = []
+    for page in pages:
+        if page.lang in converted_editions:
+            continue
+        twins = [(lang, twin) for lang, edition in converted_editions.items() if edition["index"] == page.lang
+                 and (twin := by_path.get(edition["folder"] + page.path)) and twin.lang == lang]
+        if twins:
+            found.update((lang, converted_editions[lang]) for lang, _ in twins)
+            digest = hashlib.sha256(" ".join([page.digest, *(twin.digest for _, twin in twins)]).encode())
+            page = dataclasses.replace(page, digest=digest.hexdigest()[:20],
+                                       converted=tuple((lang, twin.path) for lang, twin in twins))
+        indexed.append(page)
+    return indexed, found
 
 
 def load_cache(cache: Path | None, current: str) -> dict:
@@ -243,9 +296,11 @@ def load_cache(cache: Path | None, current: str) -> dict:
     return {"version": current, "pages": {}, "shards": {}}
 
 
-def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path | None = None) -> Report:
+def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path | None = None,
+                converted_editions: dict[str, dict] | None = None) -> Report:
     """Index the pages under `site` into shards under `site/pagefind/`; with `cache` (a JSON file
-    kept between builds), run Pagefind only for the shards whose indexed content changed."""
+    kept between builds), run Pagefind only for the shards whose indexed content changed.
+    `converted_editions` are searched through their originals' index (searched_through_others)."""
     bundle = site / BUNDLE_FOLDER
     current = code_version()
     stored = load_cache(cache, current)
@@ -254,18 +309,22 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         shutil.rmtree(bundle, ignore_errors=True)
     bundle.mkdir(parents=True, exist_ok=True)
     pages, record = scan_site(site, stored["pages"])
+    pages, converted = searched_through_others(pages, converted_editions or {})
     shards = plan_shards(pages, shard_size)
     digests = {shard.folder: shard.digest(current) for shard in shards}
-    report = Report({}, len(shards), removed=remove_all_but(bundle, shards))
+    characters, tables = tables_file()
+    report = Report({}, len(shards), removed=remove_all_but(bundle, shards, {MANIFEST, characters}))
+    write_if_changed(bundle / characters, tables)
     for page in pages:
-        report.pages[page.lang] = report.pages.get(page.lang, 0) + 1
+        for lang in [page.lang, *(lang for lang, _ in page.converted)]:
+            report.pages[lang] = report.pages.get(lang, 0) + 1
     stale = [shard for shard in shards if stored["shards"].get(shard.folder) != digests[shard.folder]
              or not (bundle / shard.folder / "pagefind-entry.json").exists()]
     with ThreadPoolExecutor(max(1, parallel_runs)) as runs:
         failures = dict(zip((shard.folder for shard in stale),
                             runs.map(lambda shard: run_pagefind(site, shard, bundle), stale)))
     report.indexed = [folder for folder, failure in failures.items() if not failure]
-    write_manifest(bundle, shards, digests)
+    write_manifest(bundle, shards, digests, converted, characters)
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)
         done = {folder: digest for folder, digest in digests.items() if not failures.get(folder)}

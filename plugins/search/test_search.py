@@ -13,6 +13,7 @@ import pytest
 
 from portal_model import model_for
 from search.indexing import SEPARATOR, describe, marked_regions, spaced_text
+from search.scripts import character_tables, fixes
 from search.shards import IndexedPage, plan_shards
 from sitebuild import build_site, chromium, serve, settings_for, soup, write_content
 from theme_pages import site  # noqa: F401 (fixture: the sample portal)
@@ -39,6 +40,18 @@ def test_a_page_changed_only_outside_its_region_is_indexed_as_before():
     assert before == after and (before.lang, before.month) == ("zh-cn", "2019-03")
     assert describe("a.html", page.replace("标题", "新标题").format("下一篇")).digest != before.digest
     assert describe("b.html", "<html><body><p>not indexed</p></body></html>") is None
+
+
+def test_the_traditional_text_is_the_default_form_of_each_character_but_where_the_page_differs():
+    simplified = "率先复制推广,以后发展。G60头发"
+    traditional = "率先複製推廣,以後發展。G60頭髮"  # OpenCC s2t of the whole text, with its phrases
+    default = dict(zip(*character_tables()["s2t"]))
+    assert "".join(default.get(character, character) for character in simplified) == "率先復制推廣,以後發展。G60頭發"
+    assert fixes(simplified, traditional) == [["先复制", "先複製"], ["复制推", "複製推"], ["头发", "頭髮"]]
+    # A run whose length differs (not a conversion of the other) gives nothing rather than nonsense.
+    assert fixes("复制", "複製品") == []
+    queries = dict(zip(*character_tables()["t2s"]))
+    assert "".join(queries.get(character, character) for character in "長三角一網通辦") == "长三角一网通办"
 
 
 def pages_of(months: dict[str, int], lang: str = "zh-cn") -> list[IndexedPage]:
@@ -80,7 +93,7 @@ SMALL_SITE = {
         Provinces: 上海
         Slug: credit-platform
 
-        区域信用信息共享平台正式上线,企业证照实现一网通办。
+        区域信用信息共享平台正式上线,企业证照实现一网通办,将在示范区率先复制推广。
         """,
     "news/credit-en.md": """\
         Title: Credit platform goes live
@@ -120,10 +133,13 @@ def small_site(tmp_path_factory):
     return build_site(SMALL_SITE, tmp_path_factory.mktemp("search"))
 
 
+def manifest(output: Path) -> dict:
+    return json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+
+
 def shards(output: Path) -> dict[str, list[str]]:
-    """The shard folders of each edition's index, as the search page finds them."""
-    manifest = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
-    return {lang: [shard["path"] for shard in listed] for lang, listed in manifest.items()}
+    """The shard folders of each language's index, as the search page finds them."""
+    return {lang: [shard["path"] for shard in listed] for lang, listed in manifest(output)["indexes"].items()}
 
 
 def indexed_pages(output: Path) -> list[dict]:
@@ -143,16 +159,27 @@ def readable(text: str) -> str:
     return text.replace(SEPARATOR, "")
 
 
-def test_one_index_per_edition(small_site):
-    assert set(shards(small_site)) == {"zh-cn", "zh-hant", "en"}
+def test_one_index_per_language_which_the_traditional_edition_searches_through(small_site):
+    assert set(shards(small_site)) == {"zh-cn", "en"}
+    assert manifest(small_site)["converted"] == {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/"}}
     languages = {record["url"]: record["language"] for record in indexed_pages(small_site)}
     assert languages == {
         "/news/2019/credit-platform/": "zh-cn",
         "/about/": "zh-cn",
-        "/zh-hant/news/2019/credit-platform/": "zh-hant",
-        "/zh-hant/about/": "zh-hant",
         "/en/news/2019/credit-platform/": "en",
     }
+    tables = json.loads((small_site / "pagefind" / manifest(small_site)["characters"]).read_text(encoding="utf-8"))
+    assert tables == character_tables()
+
+
+def test_each_chinese_page_carries_the_fixes_that_show_it_as_its_traditional_page(small_site):
+    records = {record["url"]: record for record in indexed_pages(small_site)}
+    stored = json.loads(records["/news/2019/credit-platform/"]["meta"]["fixes"])
+    assert ["复制推", "複製推"] in stored["zh-hant"]  # 复 alone would be 復
+    traditional = soup(small_site, "zh-hant/news/2019/credit-platform/").get_text()
+    assert "複製推廣" in traditional
+    assert "fixes" not in records["/en/news/2019/credit-platform/"]["meta"]
+    assert "複製" not in readable(records["/news/2019/credit-platform/"]["content"]), "fixes are not searched"
 
 
 def test_items_carry_title_date_and_filters_in_their_editions_words(small_site):
@@ -162,8 +189,6 @@ def test_items_carry_title_date_and_filters_in_their_editions_words(small_site):
     assert readable(item["meta"]["date"]) == "2019年3月1日"
     assert {name: [readable(v) for v in values] for name, values in item["filters"].items()} == {
         "field": ["信用"], "province": ["上海"]}
-    traditional = records["/zh-hant/news/2019/credit-platform/"]
-    assert readable(traditional["meta"]["title"]) == "信用長三角平臺上線"
     english = records["/en/news/2019/credit-platform/"]
     assert english["meta"]["title"] == "Credit platform goes live"
     assert english["filters"]["field"] == ["Credit"]
@@ -171,14 +196,12 @@ def test_items_carry_title_date_and_filters_in_their_editions_words(small_site):
     assert "发布日期" not in readable(item["content"])
 
 
-def test_chinese_is_indexed_one_character_per_word_in_both_scripts(small_site):
+def test_chinese_is_indexed_one_character_per_word(small_site):
     records = {record["url"]: record for record in indexed_pages(small_site)}
-    for url, phrase in [("/news/2019/credit-platform/", "一网通办"),
-                        ("/zh-hant/news/2019/credit-platform/", "一網通辦")]:
-        # Pagefind keeps the separators as a space and a zero-width space.
-        words = re.split(r"[\s\u200b]+", records[url]["content"])
-        position = words.index(phrase[0])
-        assert words[position:position + len(phrase)] == list(phrase)
+    # Pagefind keeps the separators as a space and a zero-width space.
+    words = re.split(r"[\s\u200b]+", records["/news/2019/credit-platform/"]["content"])
+    position = words.index("一")
+    assert words[position:position + 4] == list("一网通办")
 
 
 def test_drafts_and_future_items_are_not_in_the_index(small_site):
@@ -335,6 +358,40 @@ def test_a_traditional_query_finds_traditional_pages(page, base_url):
     assert found and all(result["href"].startswith("/zh-hant/") for result in found)
     assert all("長三角" in result["marks"] for result in found[:10])
     assert "結果" in page.inner_text("[data-search-status]")  # the Traditional page's own words
+    # Each result reads as the Traditional page it opens: its title, its tags, its words.
+    excerpts = page.eval_on_selector_all(".search-excerpt", "items => items.map(item => item.textContent)")
+    for result, excerpt in list(zip(found, excerpts))[:5]:
+        opened = page.context.request.get(base_url + result["href"]).text()
+        assert f"<h1 data-pagefind-meta=\"title\">{result['title']}</h1>" in opened
+        assert all(f">{tag}</a>" in opened for tag in result["tags"])
+        words = re.sub(r"<[^>]+>|\s+", "", opened)
+        assert all(part in words for part in re.split(r"\s+|…", excerpt) if part), excerpt
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("address, expected", [("/zh-hant/search/?q=长三角", "長三角"),
+                                               ("/search/?q=長三角", "长三角")])
+def test_either_script_finds_the_same_pages_on_either_edition(page, base_url, address, expected):
+    page.goto(base_url + address)
+    found = results(page)
+    assert found and expected in found[0]["marks"]
+    page.goto(f"{base_url}{address.split('?')[0]}?q={expected}")
+    assert [result["href"] for result in results(page)] == [result["href"] for result in found]
+
+
+@pytest.mark.browser
+def test_a_field_filter_narrows_the_results_on_the_traditional_edition(page, base_url):
+    def found_count() -> int:  # the status line counts every result, not only the ten shown
+        return int(re.search(r"\d+", page.inner_text("[data-search-status]"))[0])
+
+    page.goto(f"{base_url}/zh-hant/search/?q=長三角")
+    results(page)
+    everything = found_count()
+    page.select_option("#search-field", label="生態環境")
+    page.wait_for_url(re.compile(r"[?&]field=%E7%94%9F%E6%85%8B"))  # 生態
+    narrowed = results(page)
+    assert 0 < found_count() < everything
+    assert all("生態環境" in result["tags"] for result in narrowed)
 
 
 @pytest.mark.browser
@@ -404,10 +461,10 @@ def sharded_site(tmp_path_factory):
     return build_site(SHARDED_SITE, tmp_path_factory.mktemp("sharded"), SEARCH_SHARD_SIZE=2)
 
 
-def test_each_edition_is_indexed_in_shards_no_bigger_than_the_size(sharded_site):
+def test_each_language_is_indexed_in_shards_no_bigger_than_the_size(sharded_site):
     listed = shards(sharded_site)
     assert listed["zh-cn"] == [f"zh-cn/{shard}" for shard in SHARDS_OF_ONE_EDITION]
-    assert listed["zh-hant"] == [f"zh-hant/{shard}" for shard in SHARDS_OF_ONE_EDITION]
+    assert "zh-hant" not in listed
     titles = {}
     for record in indexed_pages(sharded_site):
         titles.setdefault(record["shard"], set()).add(readable(record["meta"]["title"]))
@@ -467,9 +524,9 @@ def test_a_rebuild_indexes_again_only_the_shards_whose_pages_changed(tmp_path):
     build_site(tmp_path / "content", tmp_path, SEARCH_SHARD_SIZE=2)
     after = shard_files(output)
     assert "信用修复结果互认" in (output / "news/2019/d/index.html").read_text(encoding="utf-8")  # its prev link
-    assert sorted(set(first) - set(after)) == ["zh-cn/2021/", "zh-hant/2021/"]
+    assert sorted(set(first) - set(after)) == ["zh-cn/2021/"]
     assert not (output / "pagefind" / "zh-cn" / "2021").exists()
-    assert sorted(folder for folder in after if after[folder] != first[folder]) == ["zh-cn/2019-h1/", "zh-hant/2019-h1/"]
+    assert sorted(folder for folder in after if after[folder] != first[folder]) == ["zh-cn/2019-h1/"]
     edited = [record for record in indexed_pages(output) if "EDITEDMARKER" in record["content"]]
     assert [(record["shard"], readable(record["meta"]["title"])) for record in edited] == [
-        ("zh-cn/2019-h1/", "信用修复结果互认"), ("zh-hant/2019-h1/", "信用修復結果互認")]
+        ("zh-cn/2019-h1/", "信用修复结果互认")]

@@ -10,7 +10,12 @@
 
    Chinese is indexed one character per word, set apart with U+3000 (see
    plugins/search/indexing.py for why): a Chinese keyword is searched as an exact phrase of its
-   characters, and U+3000 is taken out of index text before it is shown. */
+   characters, and U+3000 is taken out of index text before it is shown.
+
+   The index is in simplified characters and serves both scripts (plugins/search/scripts.py):
+   a query's Traditional characters are made simplified, and the Traditional edition, listed
+   under "converted", shows each result at its own address, in Traditional characters: OpenCC's
+   default form of each character, corrected by the result's own fixes. */
 
 const PAGE_SIZE = 10;
 const EXCERPT_LENGTH = 36;
@@ -19,6 +24,56 @@ const HAN_CHARACTER = new RegExp(`[${HAN}]`, "gu");
 const HAS_HAN = new RegExp(`[${HAN}]`, "u");
 const SEPARATOR = "\u3000";
 const root = document.querySelector("[data-search]");
+
+/* OpenCC's tables, one character at a time: {t2s: Map, s2t: Map}; fetched for the first Chinese query. */
+let tables = null;
+
+async function loadTables(url) {
+  if (!tables) {
+    const response = await fetch(url);
+    if (!response.ok) { throw new Error(`${response.status} ${response.url}`); }
+    const lists = await response.json();
+    tables = Object.fromEntries(Object.entries(lists).map(([name, [from, into]]) => (
+      [name, new Map(Array.from(from, (character, i) => [character, into[i]]))])));
+  }
+  return tables;
+}
+
+function converted(text, table) {
+  return text.replace(HAN_CHARACTER, (character) => table.get(character) ?? character);
+}
+
+/* Simplified text in Traditional characters. Every table entry is one UTF-16 unit each way,
+   so a fix's place in the simplified text is its place in the converted one. */
+function traditional(text, fixes) {
+  const units = converted(text, tables.s2t).split("");
+  for (const [context, into] of fixes) {
+    for (let at = text.indexOf(context); at >= 0; at = text.indexOf(context, at + 1)) {
+      units.splice(at, into.length, ...into.split(""));
+    }
+  }
+  return units.join("");
+}
+
+/* How results are shown on this edition: as indexed, or converted (the Traditional edition). */
+function presentation(conversion, selects) {
+  if (!conversion) {
+    return { url: (url) => url, text: (text) => text, tag: (name) => name, filterValue: (name) => name };
+  }
+  // A tag as this page's own filter option names it (converted with the whole page by OpenCC).
+  const options = new Map();
+  for (const select of selects) {
+    for (const option of select.options) {
+      if (option.value) { options.set(converted(option.value, tables.t2s), option.value); }
+    }
+  }
+  return {
+    url: (url) => `/${conversion.folder}${url.replace(/^\//, "")}`,
+    text: (text, fixes) => traditional(text, fixes),
+    tag: (name) => options.get(name) ?? traditional(name, []),
+    filterValue: (name) => converted(name, tables.t2s),
+  };
+}
 
 /* A keyword as a query of single characters. */
 function spaced(text) {
@@ -51,8 +106,9 @@ function element(tag, className, content) {
 /* Pagefind's excerpt is HTML with <mark> around the matched words, its spaces all plain ones:
    a space beside a Han character is taken for a separator and dropped. It is parsed in an
    inert document and rebuilt from its text alone, so nothing in it can run; the marks of
-   neighbouring characters become one. */
-function excerptNodes(html) {
+   neighbouring characters become one. `shown` converts the whole text at once, so that a
+   fix whose context crosses a mark applies. */
+function excerptNodes(html, shown) {
   const parsed = new DOMParser().parseFromString(`<p>${html}</p>`, "text/html").body.firstChild;
   const characters = [];
   for (const node of parsed.childNodes) {
@@ -60,31 +116,34 @@ function excerptNodes(html) {
     for (const character of readable(node.textContent)) { characters.push({ character, marked }); }
   }
   const isHan = (i) => i >= 0 && i < characters.length && HAS_HAN.test(characters[i].character);
+  const kept = characters.filter(({ character }, i) => !(character === " " && (isHan(i - 1) || isHan(i + 1))));
+  const converted = Array.from(shown(kept.map(({ character }) => character).join("")));
   const runs = [];
-  characters.forEach(({ character, marked }, i) => {
-    if (character === " " && (isHan(i - 1) || isHan(i + 1))) { return; }
+  kept.forEach(({ marked }, i) => {
     const last = runs[runs.length - 1];
-    if (last && last.marked === marked) { last.text += character; } else { runs.push({ text: character, marked }); }
+    if (last && last.marked === marked) { last.text += converted[i]; } else { runs.push({ text: converted[i], marked }); }
   });
   return runs.map(({ text, marked }) => (marked ? element("mark", "", text) : document.createTextNode(text)));
 }
 
-function resultItem(data) {
+function resultItem(data, shown) {
+  const fixes = data.meta.fixes ? Object.values(JSON.parse(data.meta.fixes)).flat() : [];
+  const text = (value) => shown.text(readable(value), fixes);
   const item = element("li", "search-result");
   const heading = element("h2", "search-result-title");
-  const link = element("a", "", readable(data.meta.title || data.url));
-  link.href = data.url;
+  const link = element("a", "", data.meta.title ? text(data.meta.title) : shown.url(data.url));
+  link.href = shown.url(data.url);
   heading.append(link);
   item.append(heading);
   const terms = [...(data.filters.field || []), ...(data.filters.province || [])];
   if (data.meta.date || terms.length) {
     const meta = element("p", "meta");
-    if (data.meta.date) { meta.append(element("span", "search-date", readable(data.meta.date))); }
-    for (const name of terms) { meta.append(" ", element("span", "tag", readable(name))); }
+    if (data.meta.date) { meta.append(element("span", "search-date", text(data.meta.date))); }
+    for (const name of terms) { meta.append(" ", element("span", "tag", shown.tag(readable(name)))); }
     item.append(meta);
   }
   const excerpt = element("p", "search-excerpt");
-  excerpt.append(...excerptNodes(data.excerpt));
+  excerpt.append(...excerptNodes(data.excerpt, (excerptText) => shown.text(excerptText, fixes)));
   item.append(excerpt);
   return item;
 }
@@ -92,7 +151,7 @@ function resultItem(data) {
 /* Pages with every keyword; a Chinese keyword must appear as written, not as scattered
    characters. Pagefind scores only its ordinary search, so that search gives the order. */
 async function find(pagefind, query, filters) {
-  const keywords = query.split(/\s+/).filter(Boolean);
+  const keywords = (tables ? converted(query, tables.t2s) : query).split(/\s+/).filter(Boolean);
   const ranked = await pagefind.search(keywords.map(spaced).join(" "), { filters });
   let results = ranked.results;
   for (const keyword of keywords.filter((word) => HAS_HAN.test(word))) {
@@ -105,17 +164,21 @@ async function find(pagefind, query, filters) {
 }
 
 /* The edition's shards as one index. A shard's tag changes whenever it is indexed again, so
-   its pagefind-entry.json may be cached; the list itself is always checked with the server. */
+   its pagefind-entry.json may be cached; the list itself is always checked with the server.
+   Returns the index, how this edition is searched through another's (or undefined), and the
+   address of the character tables. */
 async function loadIndex(bundle, lang) {
   const response = await fetch(`${bundle}shards.json`, { cache: "no-cache" });
   if (!response.ok) { throw new Error(`${response.status} ${response.url}`); }
-  const [primary, ...merged] = (await response.json())[lang];
+  const manifest = await response.json();
+  const conversion = manifest.converted[lang];
+  const [primary, ...merged] = manifest.indexes[conversion ? conversion.index : lang];
   const pagefind = await import(`${bundle}${primary.path}pagefind.js`);
   await pagefind.options({ excerptLength: EXCERPT_LENGTH, metaCacheTag: primary.tag });
   await pagefind.init();
   await Promise.all(merged.map((shard) => pagefind.mergeIndex(
     `${bundle}${shard.path}`, { excerptLength: EXCERPT_LENGTH, metaCacheTag: shard.tag })));
-  return pagefind;
+  return { pagefind, conversion, characters: `${bundle}${manifest.characters}` };
 }
 
 async function start() {
@@ -131,9 +194,12 @@ async function start() {
   root.querySelector("[data-search-nojs]").hidden = true;
   root.querySelector("[data-search-filters]").hidden = false;
 
-  let pagefind;
+  let index;
+  let shown;
   try {
-    pagefind = await loadIndex(root.dataset.bundle, document.documentElement.lang.toLowerCase());
+    index = await loadIndex(root.dataset.bundle, document.documentElement.lang.toLowerCase());
+    if (index.conversion) { await loadTables(index.characters); }
+    shown = presentation(index.conversion, selects);
   } catch (error) {
     status.textContent = message("failed", {});
     return;
@@ -142,7 +208,7 @@ async function start() {
   function chosenFilters() {
     const filters = {};
     for (const select of selects) {
-      if (select.value) { filters[select.dataset.filter] = indexed(select.value); }
+      if (select.value) { filters[select.dataset.filter] = indexed(shown.filterValue(select.value)); }
     }
     return filters;
   }
@@ -162,7 +228,7 @@ async function start() {
     const batch = pending.splice(0, PAGE_SIZE);
     const data = await Promise.all(batch.map((result) => result.data()));
     if (request !== latest) { return; }
-    const items = data.map(resultItem);
+    const items = data.map((result) => resultItem(result, shown));
     list.append(...items);
     more.hidden = pending.length === 0;
     // Keyboard readers continue from the first new result rather than from the button.
@@ -183,7 +249,8 @@ async function start() {
     list.setAttribute("aria-busy", "true");
     status.textContent = message("searching", {});
     try {
-      const results = await find(pagefind, query, chosenFilters());
+      if (HAS_HAN.test(query)) { await loadTables(index.characters); }
+      const results = await find(index.pagefind, query, chosenFilters());
       if (request !== latest) { return; }
       pending = results;
       status.textContent = results.length
