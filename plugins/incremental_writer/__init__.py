@@ -27,6 +27,8 @@ import json
 import logging
 import os
 import time
+from itertools import compress
+from operator import is_not
 
 from pelican import signals
 from pelican.utils import sanitised_join
@@ -76,7 +78,7 @@ class IncrementalWriter(Writer):
             self.keys.fingerprints.stored = manifest.get("items", {})
         self.written: dict[str, str | None] = {}  # page (relative to the output) -> key
         self.jobs: list[tuple] = []
-        self.context_names: dict[tuple, tuple] = {}
+        self.bases: dict[tuple, tuple[dict, tuple]] = {}  # page context names -> (context, values)
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
         self.skipped = 0
         _writers[id(self.settings)] = self
@@ -104,11 +106,22 @@ class IncrementalWriter(Writer):
         if key is not None and self.previous.get(name) == key and os.path.exists(path):
             self.skipped += 1
             return
-        # The page's context as its names (one tuple shared by the many pages with the same names)
-        # and its values: a copy of every page's ~250-entry context dict took ~150 MB at 10,000 items.
+        self.jobs.append((template, self.compact(localcontext), path))
+
+    def compact(self, localcontext: dict) -> PageContext:
+        """The page's context as the values that differ from the first page with the same names.
+
+        Pages share nearly all of their ~100-250 entries (settings, lists, the site's data):
+        a copy of every page's context dict took ~150 MB at 10,000 items, a tuple of all its
+        values still ~0.9 KiB a page (12 MB at 5,000 items).
+        """
         names = tuple(localcontext)
-        names = self.context_names.setdefault(names, names)
-        self.jobs.append((template, PageContext(names, tuple(localcontext.values())), path))
+        values = tuple(localcontext.values())
+        base = self.bases.get(names)
+        if base is None:
+            base = self.bases[names] = (dict(localcontext), values)
+        changes = tuple(compress(localcontext.items(), map(is_not, values, base[1])))
+        return PageContext(base[0], changes)
 
     def _open_w(self, filename, encoding, override=False):
         # A page written twice still goes to Pelican's check: two pages at one address is a mistake.
@@ -125,7 +138,7 @@ class IncrementalWriter(Writer):
             workers = 1
         render_in_workers(self.jobs, workers)
         rendered = len(self.jobs)
-        self.jobs = []
+        self.jobs, self.bases = [], {}
         self.remove_vanished_pages()
         if self.settings.get("CACHE_CONTENT"):
             os.makedirs(os.path.dirname(self.manifest_path), exist_ok=True)
@@ -136,6 +149,9 @@ class IncrementalWriter(Writer):
                 json.dump({"build": self.keys.build, "templates": templates, "pages": self.written,
                            "items": self.keys.fingerprints.fresh},
                           handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        # The digests memoised for this build (~1 KiB an item) are not needed once it is written:
+        # the other editions' runs and the search index come after, in this same process.
+        self.keys = None
         log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %.2f s",
                  rendered, workers, "" if workers == 1 else "s", self.skipped, time.perf_counter() - started)
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from pelican.settings import read_settings
 
 from editions import PRECOMPRESS_ALGORITHMS
+from incremental_writer import IncrementalWriter
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
 from incremental_writer.workers import PageContext, RenderingFailed, render_in_workers
 from sitebuild import build_site, tree_differences, write_content
@@ -151,7 +153,7 @@ class Template:
 
 
 def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_path):
-    jobs = [(Template(fail_on="page-3"), PageContext(("name",), (f"page-{n}",)), str(tmp_path / f"page-{n}/index.html"))
+    jobs = [(Template(fail_on="page-3"), PageContext({}, (("name", f"page-{n}"),)), str(tmp_path / f"page-{n}/index.html"))
             for n in range(6)]
 
     with pytest.raises(RenderingFailed) as failure:
@@ -160,6 +162,19 @@ def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_p
     assert "page-3/index.html" in str(failure.value) and "模板出错" in str(failure.value)
     written = sorted(path.parent.name for path in tmp_path.rglob("index.html"))
     assert written == ["page-0", "page-1", "page-2", "page-4", "page-5"]
+
+
+def test_a_deferred_page_keeps_only_what_differs_and_gets_its_whole_context_back(tmp_path):
+    writer = IncrementalWriter(str(tmp_path), settings=read_settings(override={"CACHE_PATH": str(tmp_path)}))
+    site = {f"SETTING_{n}": [n] for n in range(200)}  # the same objects on every page
+    first = {**site, "output_file": "a/index.html", "article": "甲", "page_name": "a"}
+    second = {**site, "output_file": "b/index.html", "article": "乙", "page_name": "b"}
+
+    kept = [writer.compact(first), writer.compact(second)]
+
+    assert [context.as_dict() for context in kept] == [first, second]
+    assert list(kept[1].as_dict()) == list(second)  # in the page's own order
+    assert dict(kept[1].changes) == {"output_file": "b/index.html", "article": "乙", "page_name": "b"}
 
 
 @dataclass

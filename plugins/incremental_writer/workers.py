@@ -19,13 +19,16 @@ class RenderingFailed(RuntimeError):
 
 
 class PageContext(NamedTuple):
-    """A page's template context, kept compactly until it is rendered."""
+    """A page's template context, kept compactly until it is rendered: the context of
+    the first page with the same names (shared by all of them), and what differs here."""
 
-    names: tuple
-    values: tuple
+    base: dict
+    changes: tuple  # (name, value) pairs
 
     def as_dict(self) -> dict:
-        return dict(zip(self.names, self.values))
+        context = self.base.copy()
+        context.update(self.changes)
+        return context
 
 
 def render(template, context: PageContext, path) -> None:

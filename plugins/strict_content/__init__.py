@@ -478,6 +478,8 @@ def register():
     signals.initialized.connect(check_before_build)
     signals.initialized.connect(fast_reading.prepare)
     signals.all_generators_finalized.connect(fast_reading.finish)
+    signals.article_generator_finalized.connect(fast_reading.release_cache)
+    signals.page_generator_finalized.connect(fast_reading.release_cache)
     signals.readers_init.connect(add_reader)
     signals.article_generator_pretaxonomy.connect(keep_default_language_in_lists)
     signals.article_generator_finalized.connect(drop_drafts)

@@ -1,12 +1,15 @@
 """Builds of small sites: what the strict reading lets through, and what it refuses."""
 
+import pickle
 import re
+import sys
+from types import SimpleNamespace
 
 import pytest
 
 from portal_model import ContentProblems
 from sitebuild import build_site, soup
-from strict_content import check_site, sanitize
+from strict_content import check_site, fast_reading, sanitize
 
 ITEM = """\
 Title: {title}
@@ -200,3 +203,18 @@ def test_many_files_are_checked_on_every_core_with_the_same_result(tmp_path, mon
     sources, problems = results["parallel"]
     assert len(sources) == 14 and len({slug for slug, *_ in sources.values()}) == 14
     assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["bad.md", "bad.md", "gbk.md"]
+
+
+def test_bodies_pickled_into_the_content_cache_do_not_keep_a_second_copy_in_memory():
+    body = "<p>长三角区域合作办公室在上海召开会议。</p>" * 50
+    size = sys.getsizeof(body)
+    item = SimpleNamespace(_content=body)
+    readers = SimpleNamespace(_cache={"news/a.md": ((1, 2), (body, {"title": "会议"}))})
+    pickle.dumps(readers._cache)  # what Pelican's save_cache does
+    assert sys.getsizeof(body) > size  # CPython now keeps the UTF-8 bytes inside the string
+
+    fast_reading.release_cache(SimpleNamespace(readers=readers, settings={"CACHE_CONTENT": True},
+                                               context={"generated_content": {"news/a.md": item}}))
+
+    assert item._content == body and sys.getsizeof(item._content) == size
+    assert readers._cache == {}
