@@ -12,13 +12,16 @@ the documented `get_writer` signal) that
 - does not render or write a page whose key equals the one recorded when its
   file was last written, if that file is still there;
 - renders the others after the generators are done, in one forked worker
-  process per core, before any `finalized` receiver reads the output;
+  process per core, before any `finalized` receiver reads the output; a page
+  that is rendered whatever its key (it has none recorded, as on a first build)
+  gets its key there too, so that keying is shared by the cores as well;
 - removes the pages it wrote last time that this build no longer has (an
   item deleted or moved to another URL), as a clean build would.
 
 Every page is still announced with `content_written` (the sitemap lists it)
 and Pelican's own bookkeeping (a page written twice is an error) still holds.
-The keys live in CACHE_PATH and are only kept when CACHE_CONTENT is on.
+The keys live in CACHE_PATH and are only kept when CACHE_CONTENT is on; without
+it no key is computed.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
 from .pagekeys import PageKeys
-from .workers import PageContext, render_in_workers
+from .workers import Job, PageContext, render_in_workers
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,12 @@ class IncrementalWriter(Writer):
         super().__init__(output_path, settings=settings)
         for name, value in DEFAULTS.items():
             self.settings.setdefault(name, value)
-        self.keys = PageKeys(self.settings)
+        # Keys are for the next build: none without a cache to keep them in.
+        self.keys = PageKeys(self.settings) if self.settings.get("CACHE_CONTENT") else None
         self.manifest_path = os.path.join(self.settings["CACHE_PATH"], MANIFEST)
         manifest = self.load_manifest()
         self.previous: dict[str, str | None] = manifest.get("pages", {})
-        if manifest.get("build") == self.keys.build:
+        if self.keys and manifest.get("build") == self.keys.build:
             self.keys.templates.update({name: (set(read), used) for name, (read, used)
                                         in manifest.get("templates", {}).items()})
             self.keys.fingerprints.stored = manifest.get("items", {})
@@ -100,13 +104,18 @@ class IncrementalWriter(Writer):
     def defer(self, template, localcontext) -> None:
         name = localcontext["output_file"]
         path = sanitised_join(self.output_path, name)
-        key = self.keys.key(template, localcontext)
-        self.written[name] = key
+        self.written[name] = None
         self.not_written.add(path)
-        if key is not None and self.previous.get(name) == key and os.path.exists(path):
-            self.skipped += 1
-            return
-        self.jobs.append((template, self.compact(localcontext), path))
+        keyed_later = False
+        if self.keys is not None:
+            if self.previous.get(name) is not None and os.path.exists(path):
+                self.written[name] = self.keys.key(template, localcontext)
+                if self.written[name] == self.previous[name]:
+                    self.skipped += 1
+                    return
+            else:
+                keyed_later = True  # rendered whatever its key: keyed where it is rendered
+        self.jobs.append(Job(template, self.compact(localcontext), path, name, keyed_later))
 
     def compact(self, localcontext: dict) -> PageContext:
         """The page's context as the values that differ from the first page with the same names.
@@ -136,7 +145,7 @@ class IncrementalWriter(Writer):
         workers = self.settings["PARALLEL_WRITING_WORKERS"] or len(os.sched_getaffinity(0))
         if len(self.jobs) < self.settings["PARALLEL_WRITING_MIN_PAGES"]:
             workers = 1
-        render_in_workers(self.jobs, workers)
+        self.written.update(render_in_workers(self.jobs, workers, self.keys))
         rendered = len(self.jobs)
         self.jobs, self.bases = [], {}
         self.remove_vanished_pages()

@@ -12,7 +12,7 @@ from pelican.settings import read_settings
 from editions import PRECOMPRESS_ALGORITHMS
 from incremental_writer import IncrementalWriter
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
-from incremental_writer.workers import PageContext, RenderingFailed, render_in_workers
+from incremental_writer.workers import Job, PageContext, RenderingFailed, render_in_workers
 from sitebuild import build_site, tree_differences, write_content
 
 ITEM = """\
@@ -41,9 +41,9 @@ def corpus() -> dict[str, str]:
 PREVIEW = {"SEARCH_INDEX": False, "OTHER_EDITIONS": [], **dict.fromkeys(PRECOMPRESS_ALGORITHMS, False)}
 
 
-def cached_build(content: Path, output: Path, cache: Path) -> Path:
+def cached_build(content: Path, output: Path, cache: Path, **settings) -> Path:
     """A preview build: content cache and page keys kept in `cache` between builds."""
-    return build_site(content, output.parent, CACHE_PATH=str(cache), LOAD_CONTENT_CACHE=True, **PREVIEW)
+    return build_site(content, output.parent, CACHE_PATH=str(cache), LOAD_CONTENT_CACHE=True, **PREVIEW, **settings)
 
 
 def clean_build(content: Path, tmp_path: Path) -> Path:
@@ -78,6 +78,26 @@ def test_a_rebuild_with_nothing_changed_writes_no_page(site):
     _, changed = rebuild(site)
 
     assert changed == set()
+
+
+def test_keys_computed_by_the_workers_of_a_first_build_hold_for_the_next(tmp_path):
+    content = write_content(tmp_path / "content", corpus())
+    (tmp_path / "preview").mkdir()
+    output = cached_build(content, tmp_path / "preview" / "output", tmp_path / "cache",
+                          PARALLEL_WRITING_MIN_PAGES=1, PARALLEL_WRITING_WORKERS=2)
+    before = stamps(output)
+
+    cached_build(content, output, tmp_path / "cache", PARALLEL_WRITING_WORKERS=1)
+
+    assert len(before) > 50 and rewritten(before, output) == set()
+
+
+def test_without_a_cache_no_key_is_computed(tmp_path, monkeypatch):
+    from incremental_writer.pagekeys import PageKeys
+
+    monkeypatch.setattr(PageKeys, "key", lambda *args: pytest.fail("a key was computed"))
+    output = clean_build(write_content(tmp_path / "content", corpus()), tmp_path)
+    assert (output / "news/2019/item-1/index.html").exists()
 
 
 def test_a_corrected_body_rewrites_that_item_and_what_shows_its_text(site):
@@ -153,8 +173,8 @@ class Template:
 
 
 def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_path):
-    jobs = [(Template(fail_on="page-3"), PageContext({}, (("name", f"page-{n}"),)), str(tmp_path / f"page-{n}/index.html"))
-            for n in range(6)]
+    jobs = [Job(Template(fail_on="page-3"), PageContext({}, (("name", f"page-{n}"),)),
+                str(tmp_path / f"page-{n}/index.html"), f"page-{n}/index.html", False) for n in range(6)]
 
     with pytest.raises(RenderingFailed) as failure:
         render_in_workers(jobs, workers=2)

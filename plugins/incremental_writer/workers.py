@@ -4,11 +4,13 @@ Forked, not spawned: a worker starts with the build's whole state (content,
 compiled templates, plugins' data) already in memory, shared with the build
 process until written to, so nothing has to be pickled on the way in. The
 pages are dealt out in turn (page i to worker i mod n), which spreads long and
-short pages evenly. Only error messages come back.
+short pages evenly. Only error messages, and the keys computed there with the
+item digests they needed, come back.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import traceback
 from typing import NamedTuple
@@ -31,29 +33,52 @@ class PageContext(NamedTuple):
         return context
 
 
-def render(template, context: PageContext, path) -> None:
-    output = template.render(context.as_dict())
+class Job(NamedTuple):
+    template: object
+    context: PageContext
+    path: str  # absolute
+    name: str  # relative to the output
+    keyed_here: bool  # its key is computed where it is rendered
+
+
+def render(template, context: dict, path) -> None:
+    output = template.render(context)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(output)
 
 
-def render_share(jobs, share: int, workers: int) -> list[str]:
-    errors = []
-    for template, context, path in jobs[share::workers]:
+def render_share(jobs: list[Job], share: int, workers: int, keys) -> tuple[list[str], dict]:
+    """Render this share of the jobs; (errors, {page: key} of the pages keyed here)."""
+    errors, computed = [], {}
+    for job in jobs[share::workers]:
         try:
-            render(template, context, path)
+            context = job.context.as_dict()
+            if job.keyed_here:
+                computed[job.name] = keys.key(job.template, context)
+            render(job.template, context, job.path)
         except Exception:  # noqa: BLE001 — reported by the build process, page by page
-            errors.append(f"{path}:\n{traceback.format_exc()}")
-    return errors
+            errors.append(f"{job.path}:\n{traceback.format_exc()}")
+    return errors, computed
 
 
-def render_in_workers(jobs, workers: int) -> None:
-    """Render and write every page of `jobs`; raise RenderingFailed naming the pages that failed."""
+def report_share(jobs: list[Job], share: int, workers: int, keys, pipe) -> None:
+    """A worker's share, reported as JSON: errors, keys, and the item digests it computed."""
+    known = set(keys.fingerprints.fresh) if keys else set()
+    errors, computed = render_share(jobs, share, workers, keys)
+    fresh = {item: entry for item, entry in keys.fingerprints.fresh.items() if item not in known} if keys else {}
+    pipe.write(json.dumps({"errors": errors, "keys": computed, "fresh": fresh}).encode("utf-8", "replace"))
+
+
+def render_in_workers(jobs: list[Job], workers: int, keys=None) -> dict:
+    """Render and write every page of `jobs`; return the keys computed for the jobs keyed here
+    (their item digests join `keys`); raise RenderingFailed naming the pages that failed."""
+    if keys:  # each template is parsed once, here, and kept with the keys
+        for template in {job.template for job in jobs if job.keyed_here}:
+            keys.template_variables(template)
     if workers <= 1 or len(jobs) < 2:
-        errors = render_share(jobs, 0, 1)
+        errors, computed = render_share(jobs, 0, 1, keys)
     else:
-        errors = []
         children = []
         for share in range(1, workers):
             reader, writer = os.pipe()
@@ -62,23 +87,27 @@ def render_in_workers(jobs, workers: int) -> None:
                 os.close(reader)
                 status = 0
                 try:
-                    message = "\n".join(render_share(jobs, share, workers)).encode("utf-8", "replace")
                     with os.fdopen(writer, "wb") as pipe:
-                        pipe.write(message)
+                        report_share(jobs, share, workers, keys, pipe)
                 except BaseException:  # noqa: BLE001 — a worker must never return into the build
                     status = 1
                 os._exit(status)
             os.close(writer)
             children.append((pid, reader))
         # The build process renders the first share itself.
-        errors += render_share(jobs, 0, workers)
+        errors, computed = render_share(jobs, 0, workers, keys)
         for pid, reader in children:
             with os.fdopen(reader, "rb") as pipe:
                 message = pipe.read().decode("utf-8")
             _, status = os.waitpid(pid, 0)
-            if message:
-                errors.append(message)
-            elif status:
+            if status or not message:
                 errors.append(f"a rendering worker (pid {pid}) stopped with status {status}")
+                continue
+            report = json.loads(message)
+            errors += report["errors"]
+            computed.update(report["keys"])
+            if keys:
+                keys.fingerprints.fresh.update(report["fresh"])
     if errors:
         raise RenderingFailed("pages could not be rendered:\n" + "\n".join(errors))
+    return computed
