@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 
@@ -249,9 +250,34 @@ REWRITER = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "images", "en
     ('<a href="/zh-hant/news/2019/x/" hreflang="zh-Hant">', '<a href="/zh-hant/news/2019/x/" hreflang="zh-Hant" aria-current="page">'),
     ('<link rel="alternate" hreflang="zh-Hans" href="http://localhost:8000/news/2019/x/">',
      '<link rel="alternate" hreflang="zh-Hans" href="http://localhost:8000/news/2019/x/">'),
+    # Every URL attribute, after any white space; not a name that only ends like one.
+    ('<img\nsrc="/news/x.json" data-href="/news/" data-pagefind-filter="field">',
+     '<img\nsrc="/zh-hant/news/x.json" data-href="/zh-hant/news/" data-pagefind-filter="field">'),
+    ('<form\taction="/search/"><video poster="/x/">', '<form\taction="/zh-hant/search/"><video poster="/zh-hant/x/">'),
+    ('<a xhref="/news/" hreflink="/news/">', '<a xhref="/news/" hreflink="/news/">'),
+    ('<a href="../static/x.css" data-x="../page/2/">', '<a href="../../static/x.css" data-x="../page/2/">'),
+    # Language tags as whole words only, also at the ends of the text.
+    ('zh-CN xzh-CN zh-CNx zh_CN', 'zh-Hant xzh-CN zh-CNx zh_TW'),
+    # An absolute URL, a feed id and a language tag inside an attribute value.
+    ('<a href="/go/?to=http://localhost:8000/news/&amp;lang=zh-CN" data-id="tag:csj.example,2018:news/x">',
+     '<a href="/zh-hant/go/?to=http://localhost:8000/zh-hant/news/&amp;lang=zh-Hant" '
+     'data-id="tag:csj.example,2018:zh-hant/news/x">'),
 ])
 def test_link_rewriting(before, after):
     assert REWRITER.rewrite(before, "feeds") == after
+
+
+@pytest.mark.parametrize("text", [
+    '<head><link rel="alternate" hreflang="en" href="/en/"><link rel="alternate" hreflang="zh-Hans" href="/">',
+    '<p>hreflang="en" in text</p><a\nhref="/en/"\nhreflang="en">EN</a> <a href="/" hreflang="zh-Hans">简</a>',
+    '<a data-hreflang="x" href="/">no</a><a class="x"  hreflang="a" hreflang="b">two</a><link hreflang="x">',
+    '<abbr hreflang="en">not a link</abbr><a hreflang="en"',
+])
+def test_hreflang_tags_are_the_patterns_matches(text):
+    from editions import traditional
+
+    assert [tag.span() for tag in traditional.hreflang_tags(text)] == [
+        tag.span() for tag in traditional.HREFLANG_TAG.finditer(text)]
 
 
 def test_a_site_below_a_folder_keeps_its_folder():
@@ -430,3 +456,27 @@ def test_many_files_are_converted_on_every_core_with_the_same_result(tmp_path, m
         results[name] = traditional_files(tmp_path / name)
     assert results["parallel"] == results["sequential"]
     assert "長三角第39條發展" in results["parallel"]["news/39/index.html"].decode()
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_a_cache_entry_is_a_second_name_of_its_page_and_never_written_over(tmp_path, monkeypatch, links):
+    from editions import traditional
+
+    if not links:  # a cache on another file system: copies
+        def cross_device(existing, new):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        monkeypatch.setattr(traditional.os, "link", cross_device)
+    output, cache = tmp_path / "output", str(tmp_path / "cache")
+    rewriter = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "zh-hant"}))
+    converted = output / "zh-hant/news/a/index.html"
+    write_pages(output, {"news/a/index.html": "<p>长三角</p>"})
+    traditional.write_traditional(str(output), rewriter, set(), cache)
+    assert converted.stat().st_nlink == (2 if links else 1)
+
+    write_pages(output, {"news/a/index.html": "<p>经济</p>"})
+    traditional.write_traditional(str(output), rewriter, set())  # a preview without the cache
+    assert converted.read_text(encoding="utf-8") == "<p>經濟</p>"
+    write_pages(output, {"news/a/index.html": "<p>长三角</p>"})  # the edit undone: from the cache
+    outcome = traditional.write_traditional(str(output), rewriter, set(), cache)
+    assert outcome.written == 1 and converted.read_text(encoding="utf-8") == "<p>長三角</p>"
+    assert converted.stat().st_nlink == (2 if links else 1)
