@@ -7,14 +7,17 @@ imports nothing else of the project. The registries themselves are data in
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
 import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pelican import signals
-from pypinyin import lazy_pinyin, load_phrases_dict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LANGUAGES = ("zh", "en")
@@ -220,12 +223,24 @@ def format_date(value, lang: str = "zh") -> str:
 # ---------------------------------------------------------------- slugs
 
 NON_SLUG = re.compile(r"[^a-z0-9]+")
-# Readings pypinyin's dictionary gets wrong in the region's own names (长 is cháng here).
-load_phrases_dict({
-    "长三角": [["cháng"], ["sān"], ["jiǎo"]],
-    "长三办": [["cháng"], ["sān"], ["bàn"]],
-    "长江": [["cháng"], ["jiāng"]],
-})
+
+
+@functools.cache
+def pinyin_reader():
+    """pypinyin's lazy_pinyin, imported on first use: its dictionaries take ~55 MiB.
+
+    A large build takes its slugs from the content check's forked workers or its
+    records, so the build process itself, which holds every item, never loads them.
+    """
+    from pypinyin import lazy_pinyin, load_phrases_dict
+
+    # Readings pypinyin's dictionary gets wrong in the region's own names (长 is cháng here).
+    load_phrases_dict({
+        "长三角": [["cháng"], ["sān"], ["jiǎo"]],
+        "长三办": [["cháng"], ["sān"], ["bàn"]],
+        "长江": [["cháng"], ["jiāng"]],
+    })
+    return lazy_pinyin
 
 
 def pinyin_slug(title: str, max_length: int = 60) -> str:
@@ -234,7 +249,7 @@ def pinyin_slug(title: str, max_length: int = 60) -> str:
     Trimmed at a syllable boundary; never empty (falls back to "item").
     """
     syllables = []
-    for chunk in lazy_pinyin(title, errors="default"):
+    for chunk in pinyin_reader()(title, errors="default"):
         syllables.extend(part for part in NON_SLUG.split(chunk.lower()) if part)
     slug = ""
     for syllable in syllables:
@@ -243,6 +258,24 @@ def pinyin_slug(title: str, max_length: int = 60) -> str:
             break
         slug = candidate
     return slug or (syllables[0][:max_length] if syllables else "item")
+
+
+def pinyin_slugs(requests: list[tuple[str, int]]) -> list[str]:
+    """pinyin_slug(title, max_length) of each request; in a forked process when this one
+    has not loaded pypinyin.
+
+    For the few slugs a large build needs in its own process (history timeline labels,
+    files edited since the last build): loading the dictionaries there would keep them
+    for the rest of the build.
+    """
+    if not requests or "pypinyin" in sys.modules or not hasattr(os, "fork"):
+        return _pinyin_slug_list(requests)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as apart:
+        return apart.submit(_pinyin_slug_list, requests).result()
+
+
+def _pinyin_slug_list(requests: list[tuple[str, int]]) -> list[str]:
+    return [pinyin_slug(title, max_length) for title, max_length in requests]
 
 
 SLUG_FORMAT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

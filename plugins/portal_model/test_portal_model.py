@@ -1,9 +1,13 @@
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from pelican.contents import Article, Page
 
+import portal_model
 from portal_model import (
     SHANGHAI, PartialDate, build_registries, format_date, freeze_urls, parse_datetime,
     parse_partial_date, pinyin_slug, split_list,
@@ -84,6 +88,17 @@ def test_pinyin_slugs_are_ascii_trimmed_and_never_empty():
     long = pinyin_slug("长三角地区一体化发展三年行动计划正式印发标志着三省一市有了共同的路线图", 40)
     assert len(long) <= 40 and not long.endswith("-")
     assert pinyin_slug("——!!") == "item"
+
+
+def test_pinyin_slugs_leave_a_process_without_pypinyin_without_it():
+    # A large build's own process holds every item: pypinyin's ~55 MiB of dictionaries stay out of it.
+    script = ("import sys, portal_model; "
+              "print(portal_model.pinyin_slugs([('长三角G60科创走廊', 60), ('长江大桥', 6)])); "
+              "print('pypinyin' in sys.modules)")
+    plugins = Path(portal_model.__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", script], cwd=plugins, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["['chang-san-jiao-g60-ke-chuang-zou-lang', 'chang']", "False"]
+    assert portal_model.pinyin_slugs([("长江大桥", 6)]) == [pinyin_slug("长江大桥", 6)]
 
 
 def test_item_urls_are_the_ones_pelican_formats_and_are_formatted_once(tmp_path):

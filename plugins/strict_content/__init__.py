@@ -23,13 +23,15 @@ from pelican.readers import MarkdownReader
 
 from portal_model import (
     LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, model_for, parse_datetime,
-    pinyin_slug,
+    pinyin_slug, pinyin_slugs,
 )
 from strict_content import fast_reading
 from strict_content.checked_files import CheckedFiles, stamp
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 # Section folders of the site that a standing page must not take over.
+# pinyin_slug's default length: anchors of timeline events.
+MILESTONE_SLUG_LENGTH = 60
 RESERVED_PAGE_SLUGS = {
     "news", "fields", "provinces", "feeds", "timeline", "action-plan", "search",
     "en", "zh-hant", "sitemap", "static", "theme", "pagefind", "images",
@@ -56,6 +58,16 @@ class Source:
     fields: tuple = ()
     provinces: tuple = ()
     title_slug: str = ""  # pinyin of the title, the base of a derived slug
+    milestone_slug: str = ""  # pinyin of the Milestone: label, for the timelines' anchors (plugins/timelines)
+
+    def pinyin_wanted(self, max_length: int) -> list[tuple[str, tuple[str, int]]]:
+        """(attribute, (text, max_length)) of the slugs still to compute: the costly part of a check."""
+        wanted = []
+        if not self.title_slug and not self.meta.get("slug", "").strip():  # assign_slugs derives it
+            wanted.append(("title_slug", (self.meta.get("title", ""), max_length)))
+        if not self.milestone_slug and self.meta.get("milestone", "").strip():
+            wanted.append(("milestone_slug", (self.meta["milestone"].strip(), MILESTONE_SLUG_LENGTH)))
+        return wanted
 
 
 # ---------------------------------------------------------------- reading
@@ -206,7 +218,6 @@ def assign_slugs(model, sources: list[Source]) -> None:
     Explicit slugs that clash are problems; derived slugs get -2, -3 ... in
     order of date then path, so adding an item never changes an older URL.
     """
-    max_length = model.settings.get("SLUG_MAX_LENGTH", 60)
     taken: dict[tuple, Source] = {}
     for source in sources:
         slug = source.meta.get("slug", "").strip()
@@ -225,9 +236,7 @@ def assign_slugs(model, sources: list[Source]) -> None:
     derived = [s for s in sources if not s.slug]
     derived.sort(key=lambda s: (s.meta.get("date", ""), s.path))
     for source in derived:
-        if not source.title_slug:
-            source.title_slug = pinyin_slug(source.meta.get("title", ""), max_length)
-        base = source.title_slug
+        base = source.title_slug  # add_pinyin's, or the file's record's
         slug, number = base, 1
         while (source.kind, source.lang, slug) in taken or (
                 source.kind == "page" and slug in RESERVED_PAGE_SLUGS):
@@ -238,14 +247,24 @@ def assign_slugs(model, sources: list[Source]) -> None:
 
 
 def check_alone(model, path: str, kind: str) -> tuple[Source | None, list]:
-    """check_source, and the problems it found (taken back from the model), with the title's pinyin."""
+    """check_source, and the problems it found (taken back from the model)."""
     before = len(model.problems)
     source = check_source(model, path, kind)
     problems = model.problems[before:]
     del model.problems[before:]
-    if source and not source.meta.get("slug", "").strip():  # assign_slugs will derive it: the costly part
-        source.title_slug = pinyin_slug(source.meta.get("title", ""), model.settings.get("SLUG_MAX_LENGTH", 60))
     return source, problems
+
+
+def add_pinyin(model, sources: list[Source | None], here: bool = True) -> None:
+    """The sources' title and milestone slugs; `here=False`: in a forked process unless
+    this one has loaded pypinyin already (pinyin_slugs)."""
+    max_length = model.settings.get("SLUG_MAX_LENGTH", 60)
+    wanted = [(source, attribute, request) for source in sources if source
+              for attribute, request in source.pinyin_wanted(max_length)]
+    requests = [request for _, _, request in wanted]
+    slugs = [pinyin_slug(*request) for request in requests] if here else pinyin_slugs(requests)
+    for (source, attribute, _), slug in zip(wanted, slugs):
+        setattr(source, attribute, slug)
 
 
 # Checking is independent per file: with many files (a first build), each core takes a share.
@@ -259,14 +278,19 @@ def start_checker(model) -> None:
 
 
 def check_chunk(jobs: list[tuple[str, str]]) -> list[tuple[Source | None, list]]:
-    return [check_alone(_worker_model, path, kind) for path, kind in jobs]
+    results = [check_alone(_worker_model, path, kind) for path, kind in jobs]
+    add_pinyin(_worker_model, [source for source, _ in results])
+    return results
 
 
-def check_all(model, jobs: list[tuple[str, str]]) -> list[tuple[Source | None, list]]:
-    """check_alone for every (path, kind), in order; in forked workers when there are many."""
+def check_all(model, jobs: list[tuple[str, str]], site_files: int) -> list[tuple[Source | None, list]]:
+    """check_alone and add_pinyin for every (path, kind), in order; in forked workers when there are many."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_CHECK_MIN_FILES or workers < 2:
-        return [check_alone(model, path, kind) for path, kind in jobs]
+        results = [check_alone(model, path, kind) for path, kind in jobs]
+        # A large site's build process goes on to hold every item: pypinyin's dictionaries stay out of it.
+        add_pinyin(model, [source for source, _ in results], here=site_files < PARALLEL_CHECK_MIN_FILES)
+        return results
     chunks = [jobs[start:start + 64] for start in range(0, len(jobs), 64)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=start_checker, initargs=(model,)) as pool:
@@ -296,13 +320,13 @@ def check_content(model) -> dict[str, Source]:
                 source = Source(path, kind, record.meta, record.lang,
                                 fields=tuple(model.fields[key] for key in record.fields),
                                 provinces=tuple(model.provinces[key] for key in record.provinces),
-                                title_slug=record.title_slug)
+                                title_slug=record.title_slug, milestone_slug=record.milestone_slug)
                 checked.keep(source, file_stamp, afresh=False)
                 found.append(source)
             else:
                 found.append((path, kind, file_stamp))
                 jobs.append((path, kind))
-    results = iter(check_all(model, jobs))
+    results = iter(check_all(model, jobs, len(found)))
     sources = []
     for entry in found:
         if isinstance(entry, tuple):
@@ -384,6 +408,7 @@ def apply_source(instance) -> None:
     instance.fields = list(source.fields)
     instance.provinces = list(source.provinces)
     instance.milestone = source.meta.get("milestone", "").strip()
+    instance.milestone_slug = source.milestone_slug
     if "summary" not in instance.metadata:
         instance.metadata["summary"] = derived_summary(
             instance._content, model.settings.get("SUMMARY_MAX_CHARS", 120))

@@ -45,6 +45,7 @@ class Record(NamedTuple):  # a tuple: ten thousand of them load in a blink
     fields: tuple[str, ...]  # term keys: terms are looked up in this build's registries
     provinces: tuple[str, ...]
     title_slug: str
+    milestone_slug: str
 
 
 class CheckedFiles:
@@ -76,17 +77,16 @@ class CheckedFiles:
 
     def unchanged(self) -> bool:
         """The same files as last time, all from their records: nothing to write."""
-        return (not self.checked_afresh and len(self.current) == len(self.previous)
-                and all(source.title_slug == self.previous[path].title_slug
-                        for path, (_, source) in self.current.items()))
+        return not self.checked_afresh and len(self.current) == len(self.previous)
 
     def save(self) -> None:
-        """After the slugs are assigned (their pinyin is kept too)."""
+        """After the check (the pinyin of titles and milestones is kept too)."""
         if self.unchanged():
             return
         records = {path: Record(file_stamp, source.kind, source.meta, source.lang,
                                 tuple(term.key for term in source.fields),
-                                tuple(term.key for term in source.provinces), source.title_slug)
+                                tuple(term.key for term in source.provinces), source.title_slug,
+                                source.milestone_slug)
                    for path, (file_stamp, source) in self.current.items()}
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         partial = f"{self.path}.{os.getpid()}"

@@ -187,7 +187,8 @@ def test_many_files_are_checked_on_every_core_with_the_same_result(tmp_path, mon
     from portal_model import model_for
     from sitebuild import settings_for, write_content
 
-    files = {f"news/{number}.md": item(date=f"2018-09-{number + 1:02d}", fields="innovation, 交通")
+    files = {f"news/{number}.md": item(date=f"2018-09-{number + 1:02d}", fields="innovation, 交通",
+                                       extra=f"Milestone: 长三角第{number}次联席会议" if number % 3 else "")
              for number in range(12)}
     files.update({"news/bad.md": item(fields="体育", date="2019-02-30"), "news/gbk.md": "标题".encode("gbk"),
                   "pages/about.md": "Title: 关于\n\n正文\n"})
@@ -197,11 +198,15 @@ def test_many_files_are_checked_on_every_core_with_the_same_result(tmp_path, mon
         monkeypatch.setattr(strict_content, "PARALLEL_CHECK_MIN_FILES", minimum)
         model = model_for(settings_for(content, tmp_path / "output"))
         sources = strict_content.check_content(model)
-        results[name] = ({path: (s.slug, s.fields, s.provinces, s.meta) for path, s in sources.items()},
-                         model.problems)
+        results[name] = ({path: (s.slug, s.fields, s.provinces, s.meta, s.milestone_slug)
+                          for path, s in sources.items()}, model.problems)
     assert results["parallel"] == results["sequential"]
     sources, problems = results["parallel"]
     assert len(sources) == 14 and len({slug for slug, *_ in sources.values()}) == 14
+    # The timelines' anchors are made of the milestones' pinyin, found by the check.
+    milestones = {meta["milestone"]: milestone_slug for *_, meta, milestone_slug in sources.values()
+                  if "milestone" in meta}
+    assert len(milestones) == 8 and milestones["长三角第1次联席会议"] == "chang-san-jiao-di-1-ci-lian-xi-hui-yi"
     assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["bad.md", "bad.md", "gbk.md"]
 
 

@@ -20,8 +20,8 @@ import yaml
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import SHANGHAI, PartialDate, Term, model_for, parse_partial_date, pinyin_slug
-from strict_content import decode
+from portal_model import SHANGHAI, PartialDate, Term, model_for, parse_partial_date, pinyin_slugs
+from strict_content import MILESTONE_SLUG_LENGTH, decode
 
 ENTRY_KEYS = ("date", "title", "fields", "provinces", "description", "link")
 HISTORY_EXTENSIONS = (".yaml", ".yml")
@@ -44,6 +44,7 @@ class TimelineEvent:
     link: str | None = None
     article: object = None
     id: str = ""
+    label_slug: str = ""  # pinyin of the label (strict_content's check gives it for news items)
 
     @property
     def external(self) -> bool:
@@ -200,6 +201,7 @@ def load_history(pelican) -> None:
     events = []
     for path in history_files(model):
         events.extend(load_history_file(model, path))
+    add_label_slugs(events)
     pelican.settings["TIMELINE_HISTORY"] = events
 
 
@@ -209,14 +211,24 @@ def milestone_event(article) -> TimelineEvent:
     day = article.date.astimezone(SHANGHAI)
     return TimelineEvent(PartialDate(day.year, day.month, day.day), article.milestone,
                          list(article.fields), list(article.provinces),
-                         article.summary, article.url, article)
+                         article.summary, article.url, article,
+                         label_slug=getattr(article, "milestone_slug", ""))
+
+
+def add_label_slugs(events: list[TimelineEvent]) -> None:
+    """The pinyin of labels not yet known, computed together (pinyin_slugs: in a forked process
+    at the start of a large build, so its own process never loads pypinyin)."""
+    missing = [event for event in events if not event.label_slug]
+    for event, slug in zip(missing, pinyin_slugs([(e.label, MILESTONE_SLUG_LENGTH) for e in missing])):
+        event.label_slug = slug
 
 
 def assign_ids(events: list[TimelineEvent]) -> None:
     """Anchors for the timeline pages: date and pinyin of the label, unique."""
+    add_label_slugs(events)
     taken = set()
     for event in events:
-        base = f"event-{event.when.isoformat()}-{pinyin_slug(event.label)}"
+        base = f"event-{event.when.isoformat()}-{event.label_slug}"
         event.id, number = base, 1
         while event.id in taken:
             number += 1
