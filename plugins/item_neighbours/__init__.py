@@ -123,5 +123,16 @@ def link_generator_items(generator) -> None:
         link_items(articles, limit)
 
 
+def reserve_attributes(content) -> None:
+    """Empty values when the item is made; the real ones replace them once every item is read.
+
+    An attribute added later, to an item whose other attributes are set, makes Python
+    give that item its own attribute table (~1.3 KB more an item, 25 MiB at 20,000);
+    set here, with the item's first attributes, most items share one.
+    """
+    content.field_neighbours = content.related = ()
+
+
 def register():
+    signals.content_object_init.connect(reserve_attributes)
     signals.article_generator_finalized.connect(link_generator_items)

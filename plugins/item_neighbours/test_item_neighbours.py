@@ -86,3 +86,16 @@ def test_item_page_links_previous_next_in_field_and_related(tmp_path):
     oldest = soup(output, "news/2019/line-one/").select_one(".item-neighbours")
     assert oldest.select('a[rel="prev"]') == []
     assert "没有更早的消息" in oldest.get_text()
+
+
+def test_items_get_their_neighbour_attributes_when_made(tmp_path):
+    # With their first attributes: set later, each item would get an attribute table of its own (memory).
+    from pelican.contents import Article
+    from sitebuild import settings_for
+
+    import item_neighbours
+
+    item_neighbours.register()
+    article = Article("", metadata={"title": "一", "date": datetime(2019, 1, 3, tzinfo=SHANGHAI)},
+                      settings=settings_for(tmp_path, tmp_path / "output"), source_path=str(tmp_path / "yi.md"))
+    assert (article.field_neighbours, article.related) == ((), ())
