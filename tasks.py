@@ -165,10 +165,10 @@ def test(c, k="", browser=True):
 
 @task(help={"articles": "synthetic news items (default 1000)", "only": "portal or stock",
             "profile": "run the portal's builds under cProfile", "workdir": "keep corpus and outputs here"})
-def bench(c, articles=1000, only="", profile=False, workdir="", editions=False):
+def bench(c, articles=1000, only="", profile=False, workdir="", editions=False, rounds=1):
     """Time the portal's build against stock Pelican on N synthetic news items (--editions: issue 8's budget)."""
     options = f"--articles {articles}" + (f" --only {only}" if only else "") + (" --profile" if profile else "")
-    options += " --editions" if editions else ""
+    options += f" --editions --rounds {rounds}" if editions else ""
     options += f" --workdir {workdir}" if workdir else ""
     c.run(f"{VENV_BIN / 'python'} {ROOT / 'tests' / 'benchmark.py'} {options}", pty=sys.stdout.isatty())
 
