@@ -56,9 +56,9 @@ function traditional(text, fixes) {
 }
 
 /* How results are shown on this edition: as indexed, or converted (the Traditional edition). */
-function presentation(conversion, selects) {
+function presentation(lang, conversion, selects) {
   if (!conversion) {
-    return { url: (url) => url, text: (text) => text, tag: (name) => name, filterValue: (name) => name };
+    return { lang, url: (url) => url, text: (text) => text, tag: (name) => name, filterValue: (name) => name };
   }
   // A tag as this page's own filter option names it (converted with the whole page by OpenCC).
   const options = new Map();
@@ -68,6 +68,7 @@ function presentation(conversion, selects) {
     }
   }
   return {
+    lang,
     url: (url) => `/${conversion.folder}${url.replace(/^\//, "")}`,
     text: (text, fixes) => traditional(text, fixes),
     tag: (name) => options.get(name) ?? traditional(name, []),
@@ -127,7 +128,7 @@ function excerptNodes(html, shown) {
 }
 
 function resultItem(data, shown) {
-  const fixes = data.meta.fixes ? Object.values(JSON.parse(data.meta.fixes)).flat() : [];
+  const fixes = (data.meta.fixes && JSON.parse(data.meta.fixes)[shown.lang]) || [];
   const text = (value) => shown.text(readable(value), fixes);
   const item = element("li", "search-result");
   const heading = element("h2", "search-result-title");
@@ -197,9 +198,10 @@ async function start() {
   let index;
   let shown;
   try {
-    index = await loadIndex(root.dataset.bundle, document.documentElement.lang.toLowerCase());
+    const lang = document.documentElement.lang.toLowerCase();
+    index = await loadIndex(root.dataset.bundle, lang);
     if (index.conversion) { await loadTables(index.characters); }
-    shown = presentation(index.conversion, selects);
+    shown = presentation(lang, index.conversion, selects);
   } catch (error) {
     status.textContent = message("failed", {});
     return;
