@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from urllib.parse import urljoin
 from pathlib import Path
 
 from jinja2 import pass_context
@@ -52,7 +53,9 @@ def asset_filter(settings):
             destination = Path(settings["OUTPUT_PATH"], url_path)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
-            written[name] = url_path
+            # The page's address, resolved: the English run's static folder is "../static",
+            # and "/en/../static/…" works but is not the address of the file.
+            written[name] = urljoin(f"{settings['SITEURL']}/", url_path)
         return written[name]
 
     return asset

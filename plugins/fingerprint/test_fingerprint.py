@@ -27,6 +27,14 @@ def test_pages_link_hashed_copies_identical_to_the_theme_files(tmp_path):
         assert copy.name == fingerprinted_name(source, original).split("/")[-1]
 
 
+def test_an_edition_below_the_site_links_the_one_copy_by_its_own_address(tmp_path):
+    output = build_site(ITEM, tmp_path, SITEURL="https://www.csj.example/portal")
+    for page in ("", "en/"):
+        stylesheet = soup(output, page).find("link", rel="stylesheet")["href"]
+        assert stylesheet.startswith("https://www.csj.example/portal/static/css/portal.")
+        assert (output / stylesheet.removeprefix("https://www.csj.example/portal/")).is_file()
+
+
 def test_a_changed_stylesheet_gets_a_new_name(tmp_path):
     theme = tmp_path / "theme"
     import shutil
