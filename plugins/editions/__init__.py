@@ -270,18 +270,26 @@ def build_other_editions(pelican) -> None:
     if current_edition(settings) is not SIMPLIFIED:
         return
     wanted = settings.get("OTHER_EDITIONS", (TRADITIONAL.key, ENGLISH.key))
+
+    def build_english() -> None:
+        if ENGLISH.key in wanted:
+            started = time.perf_counter()
+            Pelican(english_settings(settings)).run()
+            log.info("editions: %s built in %.2f s", ENGLISH.key, time.perf_counter() - started)
+
     if TRADITIONAL.key in wanted:
         started = time.perf_counter()
         rewriter = traditional_rewriter(settings)
         # Like Pelican's content cache: kept between builds only when CACHE_CONTENT is on.
         cache = os.path.join(settings["CACHE_PATH"], TRADITIONAL.folder) if settings.get("CACHE_CONTENT") else None
-        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache)
-        log.info("editions: %s, %d files (%d written, %d removed) in %.2f s", TRADITIONAL.key, outcome.files,
-                 outcome.written, outcome.removed, time.perf_counter() - started)
-    if ENGLISH.key in wanted:
-        started = time.perf_counter()
-        Pelican(english_settings(settings)).run()
-        log.info("editions: %s built in %.2f s", ENGLISH.key, time.perf_counter() - started)
+        # The English run writes under en/ and the shared static/, which the conversion leaves
+        # alone: it runs here while the conversion's workers use the cores (it uses one).
+        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache,
+                                    meanwhile=build_english)
+        log.info("editions: %s, %d files (%d written, %d removed), with the English run, in %.2f s",
+                 TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
+    else:
+        build_english()
     announce_sitemaps(settings)
 
 

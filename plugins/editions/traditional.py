@@ -308,16 +308,22 @@ def write_chunk(jobs: list[tuple[str, str, str]]) -> list[Written]:
     return [_worker_conversion.write(*job) for job in jobs]
 
 
-def write_all(conversion: Conversion, jobs: list[tuple[str, str, str]]) -> list[Written]:
-    """Every job's result; in forked worker processes (one per core) when there are many."""
+def write_all(conversion: Conversion, jobs: list[tuple[str, str, str]], meanwhile) -> list[Written]:
+    """Every job's result; in forked worker processes (one per core) when there are many,
+    calling `meanwhile()` in this process while they convert."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_MIN_FILES or workers < 2:
-        return [conversion.write(*job) for job in jobs]
+        written = [conversion.write(*job) for job in jobs]
+        meanwhile()
+        return written
     # Forked: the workers inherit the converter and rewriter; only paths and stamps travel.
+    # Every chunk is handed out (and every worker forked) before `meanwhile` starts.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=start_worker, initargs=(conversion,)) as pool:
         chunks = [jobs[start:start + CHUNK_SIZE] for start in range(0, len(jobs), CHUNK_SIZE)]
-        return [written for chunk in pool.map(write_chunk, chunks) for written in chunk]
+        results = pool.map(write_chunk, chunks)
+        meanwhile()
+        return [written for chunk in results for written in chunk]
 
 
 def remove_stale(target_root: str, site_paths: set[str]) -> int:
@@ -341,12 +347,14 @@ class Outcome:
 
 
 def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
-                      cache_folder: str | None = None) -> Outcome:
+                      cache_folder: str | None = None, meanwhile=lambda: None) -> Outcome:
     """Convert the root edition under `output` into output/<prefix>.
 
     With `cache_folder`, a file whose source and result are as the last run left them
     is not touched, and files converted by an earlier run from the same bytes are
-    copied from there. Without it, every file is converted.
+    copied from there. Without it, every file is converted. `meanwhile()` is called
+    once, while the worker processes convert, if there are any: work of this process
+    that touches neither the root edition's files nor this edition's (another edition's run).
     """
     cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
     target_root = os.path.join(output, rewriter.prefix)
@@ -357,7 +365,7 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
         if not (cache and cache.unchanged(site_path, stamp(path), destination)):
             jobs.append((path, site_path, destination))
     removed = remove_stale(target_root, site_paths)  # no stale pages of removed items
-    written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs) if jobs else []
+    written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs, meanwhile)
     if cache:
         cache.save(written)
     return Outcome(len(site_paths), len(written), removed)
