@@ -164,7 +164,9 @@ def test(c, k="", browser=True):
 
 
 @task(help={"articles": "synthetic news items (default 1000)", "only": "portal or stock",
-            "profile": "run the portal's builds under cProfile", "workdir": "keep corpus and outputs here"})
+            "profile": "run the portal's builds under cProfile", "workdir": "keep corpus and outputs here",
+            "editions": "instead: three editions and the index against zh-Hans alone (issue 8)",
+            "rounds": "with --editions: build every row this many times, keep the fastest"})
 def bench(c, articles=1000, only="", profile=False, workdir="", editions=False, rounds=1):
     """Time the portal's build against stock Pelican on N synthetic news items (--editions: issue 8's budget)."""
     options = f"--articles {articles}" + (f" --only {only}" if only else "") + (" --profile" if profile else "")

@@ -352,7 +352,7 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
 
     With `cache_folder`, a file whose source and result are as the last run left them
     is not touched, and files converted by an earlier run from the same bytes are
-    copied from there. Without it, every file is converted. `meanwhile()` is called
+    taken from there (linked). Without it, every file is converted. `meanwhile()` is called
     once, while the worker processes convert, if there are any: work of this process
     that touches neither the root edition's files nor this edition's (another edition's run).
     """

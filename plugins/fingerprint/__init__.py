@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from urllib.parse import urljoin
 from pathlib import Path
+from urllib.parse import urljoin
 
 from jinja2 import pass_context
 from pelican import signals

@@ -121,14 +121,14 @@ class Fingerprints:
         seen = self.lasting.get(key)
         if seen is not None:
             return seen[1]
-        if id(value) in self.active:
+        if key in self.active:
             # An object met again inside itself (a plan's tasks refer back to the plan).
             return f"<back to {kind.__qualname__}>"
-        self.active.add(id(value))
+        self.active.add(key)
         try:
             fingerprint = self.object(value, depth)
         finally:
-            self.active.discard(id(value))
+            self.active.discard(key)
         if len(fingerprint) > 64:
             fingerprint = digest(fingerprint)
         # The value is kept: an id is only unique while its object lives.
@@ -157,7 +157,7 @@ class Fingerprints:
 
     def object(self, value, depth: int) -> str:
         nested = functools.partial(self.of, depth=depth + 1)
-        if isinstance(value, (list, tuple, set, frozenset, dict)):  # subclasses: LinedMap, OrderedDict …
+        if isinstance(value, tuple(CONTAINERS)):  # subclasses: LinedMap, OrderedDict …
             return type(value).__qualname__ + self.container(value, depth)
         if isinstance(value, Paginator):  # its shape: templates ask it for counts, not for items
             return (f"Paginator({value.name},{value.url},{value.per_page},{getattr(value, 'orphans', 0)},"

@@ -223,6 +223,8 @@ def format_date(value, lang: str = "zh") -> str:
 # ---------------------------------------------------------------- slugs
 
 NON_SLUG = re.compile(r"[^a-z0-9]+")
+# pinyin_slug's length when the site sets none (SLUG_MAX_LENGTH); also the timelines' anchors.
+DEFAULT_SLUG_LENGTH = 60
 
 
 @functools.cache
@@ -243,7 +245,7 @@ def pinyin_reader():
     return lazy_pinyin
 
 
-def pinyin_slug(title: str, max_length: int = 60) -> str:
+def pinyin_slug(title: str, max_length: int = DEFAULT_SLUG_LENGTH) -> str:
     """ASCII pinyin of a title, e.g. 长三角G60科创走廊 → chang-san-jiao-g60-ke-chuang-zou-lang.
 
     Trimmed at a syllable boundary; never empty (falls back to "item").

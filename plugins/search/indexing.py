@@ -38,12 +38,12 @@ import functools
 import hashlib
 import html as markup
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -124,9 +124,9 @@ def indexed_copy(lang: str, regions: list[str], page_fixes: dict[str, list] | No
             f"<body>{body}</body></html>")
 
 
-def region_text(html: str) -> str:
+def region_text(regions: list[str]) -> str:
     """The words of a page's marked regions, without what is marked data-pagefind-ignore."""
-    text = "".join(marked_regions(html))
+    text = "".join(regions)
     for ignored in marked_regions(text, "data-pagefind-ignore"):
         text = text.replace(ignored, " ")
     return markup.unescape(ANY_TAG.sub(" ", text))
@@ -199,12 +199,13 @@ def run_pagefind(site: Path, shard: Shard, bundle: Path) -> str | None:
     shutil.rmtree(partial, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="search-", dir=COPIES_IN) as copy:
         for page in shard.pages:
-            html = (site / page.path).read_text(encoding="utf-8")
-            page_fixes = {lang: fixes(region_text(html), region_text((site / path).read_text(encoding="utf-8")))
+            regions = marked_regions((site / page.path).read_text(encoding="utf-8"))
+            page_fixes = {lang: fixes(region_text(regions),
+                                      region_text(marked_regions((site / path).read_text(encoding="utf-8"))))
                           for lang, path in page.converted}
             destination = Path(copy, page.path)
             destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_text(indexed_copy(page.lang, marked_regions(html), page_fixes), encoding="utf-8")
+            destination.write_text(indexed_copy(page.lang, regions, page_fixes), encoding="utf-8")
         # Pagefind's command line, which returns once every file is written. (Its Python API
         # stops the indexing service as soon as it answers, and under load it once left an
         # empty pagefind-entry.json behind.) The binary itself: `python -m pagefind` would

@@ -22,7 +22,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 from portal_model import (
-    LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, model_for, parse_datetime,
+    DEFAULT_SLUG_LENGTH, LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, model_for, parse_datetime,
     pinyin_slug, pinyin_slugs,
 )
 from strict_content import fast_reading
@@ -30,8 +30,6 @@ from strict_content.checked_files import CheckedFiles, stamp
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 # Section folders of the site that a standing page must not take over.
-# pinyin_slug's default length: anchors of timeline events.
-MILESTONE_SLUG_LENGTH = 60
 RESERVED_PAGE_SLUGS = {
     "news", "fields", "provinces", "feeds", "timeline", "action-plan", "search",
     "en", "zh-hant", "sitemap", "static", "theme", "pagefind", "images",
@@ -66,7 +64,7 @@ class Source:
         if not self.title_slug and not self.meta.get("slug", "").strip():  # assign_slugs derives it
             wanted.append(("title_slug", (self.meta.get("title", ""), max_length)))
         if not self.milestone_slug and self.meta.get("milestone", "").strip():
-            wanted.append(("milestone_slug", (self.meta["milestone"].strip(), MILESTONE_SLUG_LENGTH)))
+            wanted.append(("milestone_slug", (self.meta["milestone"].strip(), DEFAULT_SLUG_LENGTH)))
         return wanted
 
 
@@ -258,7 +256,7 @@ def check_alone(model, path: str, kind: str) -> tuple[Source | None, list]:
 def add_pinyin(model, sources: list[Source | None], here: bool = True) -> None:
     """The sources' title and milestone slugs; `here=False`: in a forked process unless
     this one has loaded pypinyin already (pinyin_slugs)."""
-    max_length = model.settings.get("SLUG_MAX_LENGTH", 60)
+    max_length = model.settings.get("SLUG_MAX_LENGTH", DEFAULT_SLUG_LENGTH)
     wanted = [(source, attribute, request) for source in sources if source
               for attribute, request in source.pinyin_wanted(max_length)]
     requests = [request for _, _, request in wanted]

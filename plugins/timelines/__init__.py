@@ -20,8 +20,10 @@ import yaml
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import SHANGHAI, PartialDate, Term, model_for, parse_partial_date, pinyin_slugs
-from strict_content import MILESTONE_SLUG_LENGTH, decode
+from portal_model import (
+    DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, model_for, parse_partial_date, pinyin_slugs,
+)
+from strict_content import decode
 
 ENTRY_KEYS = ("date", "title", "fields", "provinces", "description", "link")
 HISTORY_EXTENSIONS = (".yaml", ".yml")
@@ -219,7 +221,7 @@ def add_label_slugs(events: list[TimelineEvent]) -> None:
     """The pinyin of labels not yet known, computed together (pinyin_slugs: in a forked process
     at the start of a large build, so its own process never loads pypinyin)."""
     missing = [event for event in events if not event.label_slug]
-    for event, slug in zip(missing, pinyin_slugs([(e.label, MILESTONE_SLUG_LENGTH) for e in missing])):
+    for event, slug in zip(missing, pinyin_slugs([(event.label, DEFAULT_SLUG_LENGTH) for event in missing])):
         event.label_slug = slug
 
 

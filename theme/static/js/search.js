@@ -118,11 +118,12 @@ function excerptNodes(html, shown) {
   }
   const isHan = (i) => i >= 0 && i < characters.length && HAS_HAN.test(characters[i].character);
   const kept = characters.filter(({ character }, i) => !(character === " " && (isHan(i - 1) || isHan(i + 1))));
-  const converted = Array.from(shown(kept.map(({ character }) => character).join("")));
+  const shownCharacters = Array.from(shown(kept.map(({ character }) => character).join("")));
   const runs = [];
   kept.forEach(({ marked }, i) => {
     const last = runs[runs.length - 1];
-    if (last && last.marked === marked) { last.text += converted[i]; } else { runs.push({ text: converted[i], marked }); }
+    const character = shownCharacters[i];
+    if (last && last.marked === marked) { last.text += character; } else { runs.push({ text: character, marked }); }
   });
   return runs.map(({ text, marked }) => (marked ? element("mark", "", text) : document.createTextNode(text)));
 }
