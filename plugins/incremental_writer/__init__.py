@@ -37,6 +37,8 @@ from pelican import signals
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
+from portal_model.memory import return_freed_memory
+
 from .pagekeys import PageKeys
 from .workers import Job, PageContext, render_in_workers
 
@@ -161,6 +163,7 @@ class IncrementalWriter(Writer):
         # The digests memoised for this build (~1 KiB an item) are not needed once it is written:
         # the other editions' runs and the search index come after, in this same process.
         self.keys = None
+        return_freed_memory()
         log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %.2f s",
                  rendered, workers, "" if workers == 1 else "s", self.skipped, time.perf_counter() - started)
 

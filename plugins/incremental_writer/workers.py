@@ -4,8 +4,8 @@ Forked, not spawned: a worker starts with the build's whole state (content,
 compiled templates, plugins' data) already in memory, shared with the build
 process until written to, so nothing has to be pickled on the way in. The
 pages are dealt out in turn (page i to worker i mod n), which spreads long and
-short pages evenly. Only error messages, and the keys computed there with the
-item digests they needed, come back.
+short pages evenly; the build process waits. Only error messages, and the keys
+computed there with the item digests they needed, come back.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def render_in_workers(jobs: list[Job], workers: int, keys=None) -> dict:
         errors, computed = render_share(jobs, 0, 1, keys)
     else:
         children = []
-        for share in range(1, workers):
+        for share in range(workers):
             reader, writer = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker: render its share, report, and leave without running any cleanup
@@ -94,8 +94,10 @@ def render_in_workers(jobs: list[Job], workers: int, keys=None) -> dict:
                 os._exit(status)
             os.close(writer)
             children.append((pid, reader))
-        # The build process renders the first share itself.
-        errors, computed = render_share(jobs, 0, workers, keys)
+        # The build process renders nothing itself: rendering churns the heap with short-lived
+        # strings between long-lived ones, and a heap so fragmented cannot be given back. The
+        # workers' memory goes with them; the build process's would stay to the end of the build.
+        errors, computed = [], {}
         for pid, reader in children:
             with os.fdopen(reader, "rb") as pipe:
                 message = pipe.read().decode("utf-8")

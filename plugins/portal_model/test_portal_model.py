@@ -8,6 +8,7 @@ import pytest
 from pelican.contents import Article, Page
 
 import portal_model
+from portal_model.memory import return_freed_memory
 from portal_model import (
     SHANGHAI, PartialDate, build_registries, format_date, freeze_urls, parse_datetime,
     parse_partial_date, pinyin_slug, split_list,
@@ -112,3 +113,19 @@ def test_item_urls_are_the_ones_pelican_formats_and_are_formatted_once(tmp_path)
     # Formatting anew would give another URL: every read after the freeze is the stored one.
     article.slug = page.slug = "changed"
     assert (article.url, page.url) == ("news/2019/yi/", "about/")
+
+
+def resident_mib() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident size from /proc")
+def test_memory_freed_in_the_middle_of_the_heap_goes_back_to_the_system():
+    blocks = [bytes(1000) for _ in range(150_000)]  # ~150 MiB in blocks malloc keeps in its heap
+    pinned = blocks[::100] + blocks[-1:]  # a heap shrinks from its top only, and these hold it up
+    del blocks
+    before = resident_mib()
+    return_freed_memory()
+    assert before - resident_mib() > 100
+    del pinned

@@ -28,6 +28,8 @@ import pelican.plugins.granular_signals
 from pelican import signals
 from pelican.generators import Generator
 
+from portal_model.memory import return_freed_memory
+
 from .indexing import BUNDLE_FOLDER, write_index
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ def index_site(pelican_instance):
     if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
+    return_freed_memory()  # what the other editions' runs freed, before the shards' workers are forked
     # Like Pelican's content cache: what is known of the last index is kept only when CACHE_CONTENT is on.
     cache = Path(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
     report = write_index(Path(settings["OUTPUT_PATH"]), settings["SEARCH_SHARD_SIZE"],

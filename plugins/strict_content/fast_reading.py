@@ -31,6 +31,8 @@ from pathlib import Path
 
 from pelican.urlwrappers import Author, Category, Tag
 
+from portal_model.memory import return_freed_memory
+
 DEFAULT_MIN_FILES = 200
 CHUNK_SIZE = 16
 # The generators whose reader output Pelican caches, by the kind strict_content gives a source.
@@ -232,6 +234,7 @@ def release_cache(generator) -> None:
         if id(getattr(item, "_content", None)) in pickled:
             item._content = without_utf8_copy(item._content)
     cache.clear()
+    return_freed_memory()
 
 
 def finish(generators) -> None:
