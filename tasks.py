@@ -75,8 +75,51 @@ def serve(c, port=PORT):
 
 @task
 def livereload(c, content="content", port=PORT):
-    """Rebuild on every change and serve: for previewing while writing."""
-    pelican(c, content, extra=f"--autoreload --listen --bind {HOST} --port {port}")
+    """Build and serve, then build again on every saved change: for previewing while writing."""
+    import logging
+    import threading
+
+    from pelican import listen
+    from pelican.log import init_logging
+
+    init_logging(logging.WARNING)
+    threading.Thread(target=listen, args=(HOST, int(port), os.path.abspath(OUTPUT)), daemon=True).start()
+    print(f"Serving on http://{HOST}:{port}/ — rebuilt on every save; Ctrl-C to stop")
+    for refused in preview_builds(content):
+        if refused:
+            print(refused, file=sys.stderr)
+
+
+def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"), wait=None,
+                   **overrides):
+    """Build, then build again after every saved change, for ever: one build per step, each
+    yielding why the content was refused (None when the site was built).
+
+    Each build is a fresh Pelican in this one process. Pelican's --autoreload reruns one instance,
+    and `initialized`, where the plugins check the content and read the timelines' and the action
+    plan's YAML, comes once per instance: its rebuilds kept the first build's data (news listed
+    twice on a task's page, a corrected report not shown), and refused content ended it.
+    """
+    from pelican import Pelican
+    from pelican.settings import read_settings
+    from pelican.utils import wait_for_changes
+
+    from portal_model import ContentProblems
+
+    while True:
+        settings = read_settings(settings_file, override={
+            "PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output), **overrides})
+        try:
+            Pelican(settings).run()
+            yield None
+        except ContentProblems as refused:
+            yield refused.code  # the report of every problem, for the editor
+        except Exception as failure:  # noqa: BLE001 — a preview outlives a broken template being fixed
+            yield f"{type(failure).__name__}: {failure}"
+        # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
+        watched = dict(settings, IGNORE_FILES=[pattern for pattern in settings["IGNORE_FILES"]
+                                               if not pattern.endswith((".yaml", ".yml"))])
+        (wait or wait_for_changes)(settings_file, watched)
 
 
 @task

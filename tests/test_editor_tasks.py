@@ -1,10 +1,12 @@
 """The editor's tasks, run as an editor runs them."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from sitebuild import ROOT, build_site, soup
+import tasks
+from sitebuild import ROOT, SAMPLE_CONTENT, build_site, soup, tree_differences
 
 INVOKE = str(Path(sys.executable).parent / "invoke")
 
@@ -40,3 +42,27 @@ def test_new_refuses_to_overwrite_an_existing_item(tmp_path):
 def test_check_passes_on_the_sample_content():
     result = invoke("check")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    preview = tasks.preview_builds(content, tmp_path / "preview", wait=lambda *watched: None,
+                                   CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False)
+    assert next(preview) is None
+    item = next((content / "news").rglob("three-year-action-plan.md"))
+    item.write_text(item.read_text(encoding="utf-8") + "\n行动计划的实施情况将按月公开。\n", encoding="utf-8")
+    assert next(preview) is None
+    assert "行动计划的实施情况将按月公开" in soup(tmp_path / "preview", "news/2018/three-year-action-plan/").text
+    plan = content / "action-plan" / "tasks.yaml"  # data Pelican's readers skip, read by a plugin
+    plan.write_text(plan.read_text(encoding="utf-8").replace("编制长三角城际交通网整体规划", "编制长三角城际交通网规划"),
+                    encoding="utf-8")
+    assert next(preview) is None
+    assert soup(tmp_path / "preview", "action-plan/tasks/T001/").h1.text.strip().endswith("编制长三角城际交通网规划")
+    correct = item.read_text(encoding="utf-8")
+    item.write_text(correct.replace("Fields: ", "Fields: 航天, "), encoding="utf-8")
+    refused = next(preview)  # the preview goes on, with the editor's report
+    assert "three-year-action-plan.md" in refused and "航天" in refused
+    item.write_text(correct, encoding="utf-8")
+    assert next(preview) is None
+    assert tree_differences(tmp_path / "preview", build_site(content, tmp_path / "clean", SEARCH_INDEX=False)) == []

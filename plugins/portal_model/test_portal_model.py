@@ -102,17 +102,18 @@ def test_pinyin_slugs_leave_a_process_without_pypinyin_without_it():
     assert portal_model.pinyin_slugs([("长江大桥", 6)]) == [pinyin_slug("长江大桥", 6)]
 
 
-def test_item_urls_are_the_ones_pelican_formats_and_are_formatted_once(tmp_path):
+def test_item_urls_and_paths_are_the_ones_pelican_formats_and_are_formatted_once(tmp_path):
     settings = settings_for(tmp_path, tmp_path / "output")
     article = Article("", metadata={"title": "一", "slug": "yi", "date": datetime(2019, 1, 3, tzinfo=SHANGHAI)},
                       settings=settings, source_path=str(tmp_path / "news" / "yi.md"))
     page = Page("", metadata={"title": "关于", "slug": "about"}, settings=settings,
                 source_path=str(tmp_path / "pages" / "about.md"))
     freeze_urls([SimpleNamespace(articles=[article]), SimpleNamespace(pages=[page])])
-    assert (article.url, page.url) == ("news/2019/yi/", "about/")
+    frozen = ("news/2019/yi/", "about/", "news/2019/yi/index.html", "about/index.html")
+    assert (article.url, page.url, article.save_as, page.save_as) == frozen
     # Formatting anew would give another URL: every read after the freeze is the stored one.
     article.slug = page.slug = "changed"
-    assert (article.url, page.url) == ("news/2019/yi/", "about/")
+    assert (article.url, page.url, article.save_as, page.save_as) == frozen
 
 
 def resident_mib() -> float:
