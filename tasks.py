@@ -76,29 +76,34 @@ def serve(c, port=PORT):
 @task
 def livereload(c, content="content", port=PORT):
     """Build and serve, then build again on every saved change: for previewing while writing."""
-    import logging
-    import threading
+    import subprocess
+    import time
 
-    from pelican import listen
-    from pelican.log import init_logging
+    output = os.path.abspath(OUTPUT)
+    # A process of its own: in this one, Pelican's server would turn on the log of every page
+    # written, and the builds fork workers while it handles requests.
+    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", output])
+    try:
+        time.sleep(1)
+        if server.poll() is not None:
+            sys.exit(f"端口 {port} 无法使用 (could not serve on port {port}): try --port 8001")
+        for refused in preview_builds(content, output):
+            if refused:
+                print(refused, file=sys.stderr)
+    finally:
+        server.terminate()
 
-    init_logging(logging.WARNING)
-    threading.Thread(target=listen, args=(HOST, int(port), os.path.abspath(OUTPUT)), daemon=True).start()
-    print(f"Serving on http://{HOST}:{port}/ — rebuilt on every save; Ctrl-C to stop")
-    for refused in preview_builds(content):
-        if refused:
-            print(refused, file=sys.stderr)
 
-
-def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"), wait=None,
-                   **overrides):
+def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"),
+                   wait_for_change=None, **overrides):
     """Build, then build again after every saved change, for ever: one build per step, each
-    yielding why the content was refused (None when the site was built).
+    yielding why it failed (the content's problems, for the editor), or None.
 
     Each build is a fresh Pelican in this one process. Pelican's --autoreload reruns one instance,
     and `initialized`, where the plugins check the content and read the timelines' and the action
     plan's YAML, comes once per instance: its rebuilds kept the first build's data (news listed
     twice on a task's page, a corrected report not shown), and refused content ended it.
+    The first build starts from an empty output, as `build` does; the next ones only replace what changed.
     """
     from pelican import Pelican
     from pelican.settings import read_settings
@@ -106,20 +111,24 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
 
     from portal_model import ContentProblems
 
+    start_afresh = True
+    watched = {"PATH": os.path.abspath(content)}  # and the settings file: a mistake there is corrected there
     while True:
-        settings = read_settings(settings_file, override={
-            "PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output), **overrides})
         try:
+            settings = read_settings(settings_file, override={
+                "PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output),
+                "DELETE_OUTPUT_DIRECTORY": start_afresh, **overrides})
+            # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
+            watched = dict(settings, IGNORE_FILES=[pattern for pattern in settings["IGNORE_FILES"]
+                                                   if not pattern.endswith((".yaml", ".yml"))])
             Pelican(settings).run()
+            start_afresh = False
             yield None
         except ContentProblems as refused:
-            yield refused.code  # the report of every problem, for the editor
-        except Exception as failure:  # noqa: BLE001 — a preview outlives a broken template being fixed
+            yield refused.code  # every problem, with its file and what to change
+        except Exception as failure:  # noqa: BLE001 — the preview outlives a mistake being corrected
             yield f"{type(failure).__name__}: {failure}"
-        # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
-        watched = dict(settings, IGNORE_FILES=[pattern for pattern in settings["IGNORE_FILES"]
-                                               if not pattern.endswith((".yaml", ".yml"))])
-        (wait or wait_for_changes)(settings_file, watched)
+        (wait_for_change or wait_for_changes)(settings_file, watched)
 
 
 @task

@@ -47,7 +47,7 @@ def test_check_passes_on_the_sample_content():
 def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(SAMPLE_CONTENT, content)
-    preview = tasks.preview_builds(content, tmp_path / "preview", wait=lambda *watched: None,
+    preview = tasks.preview_builds(content, tmp_path / "preview", wait_for_change=lambda *watched: None,
                                    CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False)
     assert next(preview) is None
     item = next((content / "news").rglob("three-year-action-plan.md"))

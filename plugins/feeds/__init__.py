@@ -427,6 +427,25 @@ def write_opml(pelican) -> None:
         editions.setdefault(spec.edition, []).append(spec)
     for prefix, specs in editions.items():
         write_bytes(settings, f"{prefix}feeds/index.opml", opml(model, specs))
+        remove_stale_feeds(settings, prefix, specs)
+
+
+FEED_SUFFIXES = (".atom.xml", ".rss.xml", ".json")
+
+
+def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
+    """Delete the feed files of `prefix`feeds/ that this build did not announce, as a clean build
+    would not have them: a rebuild into the same output (the preview) keeps what it does not
+    replace, and a field's feed for a province goes when its last item moves to another one."""
+    announced = {spec.file(kind) for spec in specs for kind in spec.formats}
+    folder = os.path.join(settings["OUTPUT_PATH"], *f"{prefix}feeds".split("/"))
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(parent, name)
+            site_path = os.path.relpath(path, settings["OUTPUT_PATH"]).replace(os.sep, "/")
+            feed = site_path.removesuffix(".gz").removesuffix(".br")  # and its precompressed copies
+            if feed.endswith(FEED_SUFFIXES) and feed not in announced:
+                os.remove(path)
 
 
 # ---------------------------------------------------------------- the generator

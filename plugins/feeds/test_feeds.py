@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from feeds import (ROOT_EDITION, Entry, FeedSpec, absolute_links, entry_id, news_feeds, write_feed,
                    xml_text)
 from portal_model import SHANGHAI, ContentProblems, model_for
-from sitebuild import build_site, serve, settings_for, soup, write_content
+from sitebuild import build_site, serve, settings_for, soup, tree_differences, write_content
 
 SITEURL = "https://www.csj.example"
 FILES = {
@@ -219,6 +219,19 @@ def test_ids_stay_when_titles_are_edited_and_builds_are_byte_identical(tmp_path)
     titles = [e.title for e in parse(edited / "feeds/all.atom.xml").entries]
     assert titles == ["城际铁路开通", "更正:长三办成立一周年", "更正:浙江教师交流"]
     assert ids(edited, "all.atom.xml") == ids(first, "all.atom.xml") == [RAIL, OFFICE, TEACHERS]
+
+
+def test_a_rebuild_into_the_same_output_drops_the_feeds_a_clean_build_would_not_have(tmp_path):
+    content = write_content(tmp_path / "content", FILES)
+    output = build_site(content, tmp_path / "preview", SITEURL=SITEURL, SEARCH_INDEX=False)
+    gone = ["feeds/fields/transport/anhui.atom.xml", "feeds/fields/transport/anhui.rss.xml",
+            "zh-hant/feeds/fields/transport/anhui.atom.xml"]
+    assert all((output / name).exists() for name in gone)
+    rail = content / "news/2019/rail.md"  # the only item of transport in Anhui moves to Shanghai
+    rail.write_text(rail.read_text(encoding="utf-8").replace("Provinces: 皖", "Provinces: 沪"), encoding="utf-8")
+    build_site(content, tmp_path / "preview", SITEURL=SITEURL, SEARCH_INDEX=False)
+    assert not any((output / name).exists() for name in gone)
+    assert tree_differences(output, build_site(content, tmp_path / "clean", SITEURL=SITEURL, SEARCH_INDEX=False)) == []
 
 
 def test_hostile_html_and_control_characters_never_reach_a_feed(tmp_path):

@@ -87,6 +87,9 @@ class IncrementalWriter(Writer):
         self.bases: dict[tuple, tuple[dict, tuple]] = {}  # page context names -> (context, values)
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
         self.skipped = 0
+        # Only one build's writer waits at a time (each is flushed before the runs that `finalized`
+        # starts): one left by a failed build would keep its pages' contexts, in a preview for ever.
+        _writers.clear()
         _writers[id(self.settings)] = self
 
     def load_manifest(self) -> dict:

@@ -380,18 +380,16 @@ CONTENT_LISTS = ("articles", "pages", "translations", "hidden_articles", "hidden
 
 
 def freeze_urls(generators) -> None:
-    """Compute each item's URL and output path once, when every generator has read its items.
+    """Compute each item's URL once, when every generator has read its items.
 
-    Pelican's `url` and `save_as` properties format them anew on every read (~0.1 ms, a relpath
-    and a dict of the item's fields each time), and a build reads them tens of thousands of times
-    (every page that lists an item; the writer, the sitemap). `override_url` and `override_save_as`
-    are where Pelican keeps those given in an item's metadata, and returns them as they are.
+    Pelican's `url` property formats the URL anew on every read, and a build reads it tens of
+    thousands of times (every page that lists an item). `override_url` is where Pelican keeps a URL
+    given in an item's metadata; `url` returns it as it is.
     """
     for generator in generators:
         for name in CONTENT_LISTS:
             for content in getattr(generator, name, ()):
                 content.override_url = content.url
-                content.override_save_as = content.save_as
 
 
 def register():

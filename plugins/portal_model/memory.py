@@ -16,7 +16,7 @@ import functools
 
 
 @functools.cache
-def _malloc_trim():
+def malloc_trim():
     try:
         return ctypes.CDLL(None).malloc_trim  # glibc; absent from musl and macOS
     except (OSError, AttributeError):
@@ -25,6 +25,6 @@ def _malloc_trim():
 
 def return_freed_memory() -> None:
     """Hand the heap's free pages back to the system, where the C library can."""
-    trim = _malloc_trim()
+    trim = malloc_trim()
     if trim is not None:
         trim(0)

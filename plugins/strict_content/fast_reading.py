@@ -228,6 +228,7 @@ def release_cache(generator) -> None:
     """
     cache = getattr(generator.readers, "_cache", None)
     if not cache or not generator.settings.get("CACHE_CONTENT"):
+        return_freed_memory()  # what reading itself left behind
         return
     pickled = {id(data[0]) for _, data in cache.values() if data[0]}
     for item in generator.context.get("generated_content", {}).values():
