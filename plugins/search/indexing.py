@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -341,3 +342,21 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     if errors:
         raise RuntimeError("站内搜索的索引没有建成(search index failed):\n" + "\n".join(errors))
     return report
+
+
+def main(arguments: str) -> int:
+    """`python -m search.indexing '{"site": ..., "shard_size": ..., ...}'`: write_index in a process of
+    its own (search/__init__.py says why); prints the Report as JSON, or why it failed."""
+    options = json.loads(arguments)
+    cache = options.pop("cache")
+    try:
+        report = write_index(Path(options.pop("site")), cache=Path(cache) if cache else None, **options)
+    except RuntimeError as failure:
+        print(failure, file=sys.stderr)
+        return 1
+    print(json.dumps(dataclasses.asdict(report), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
