@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from editions import PRECOMPRESS_ALGORITHMS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = ROOT / "content"
@@ -40,11 +41,17 @@ def write_content(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
+# Development builds are not precompressed. But signal receivers outlive a build: once another test
+# of the same process has made a production build (publishconf.py), pelican-precompress would
+# compress every later build's output too.
+NOT_PRECOMPRESSED = {"pelicanconf.py": dict.fromkeys(PRECOMPRESS_ALGORITHMS, False)}
+
+
 def settings_for(content: Path, output: Path, settings_file: str = "pelicanconf.py", **overrides):
     from pelican.settings import read_settings
 
     overrides = {"PATH": str(content), "OUTPUT_PATH": str(output), "CACHE_PATH": str(output.parent / "cache"),
-                 "LOAD_CONTENT_CACHE": False, **overrides}
+                 "LOAD_CONTENT_CACHE": False, **NOT_PRECOMPRESSED.get(settings_file, {}), **overrides}
     return read_settings(str(ROOT / settings_file), override=overrides)
 
 

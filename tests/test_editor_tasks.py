@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import tasks
-from sitebuild import ROOT, SAMPLE_CONTENT, build_site, soup, tree_differences
+from sitebuild import NOT_PRECOMPRESSED, ROOT, SAMPLE_CONTENT, build_site, soup, tree_differences
 
 INVOKE = str(Path(sys.executable).parent / "invoke")
 
@@ -48,7 +48,8 @@ def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_pa
     content = tmp_path / "content"
     shutil.copytree(SAMPLE_CONTENT, content)
     preview = tasks.preview_builds(content, tmp_path / "preview", wait_for_change=lambda *watched: None,
-                                   CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False)
+                                   CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False,
+                                   **NOT_PRECOMPRESSED["pelicanconf.py"])
     assert next(preview) is None
     item = next((content / "news").rglob("three-year-action-plan.md"))
     item.write_text(item.read_text(encoding="utf-8") + "\n行动计划的实施情况将按月公开。\n", encoding="utf-8")

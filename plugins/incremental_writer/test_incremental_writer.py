@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from pelican.settings import read_settings
 
-from editions import PRECOMPRESS_ALGORITHMS
 from incremental_writer import IncrementalWriter
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
 from incremental_writer.workers import Job, PageContext, RenderingFailed, render_in_workers
@@ -36,9 +35,7 @@ def corpus() -> dict[str, str]:
     return {f"news/2019/item-{n}.md": item(n) for n in range(1, 7)}
 
 
-# In-process builds share signal receivers: pelican-precompress, connected by a production build
-# of another test in the same process, would otherwise compress these builds' output too.
-PREVIEW = {"SEARCH_INDEX": False, "OTHER_EDITIONS": [], **dict.fromkeys(PRECOMPRESS_ALGORITHMS, False)}
+PREVIEW = {"SEARCH_INDEX": False, "OTHER_EDITIONS": []}
 
 
 def cached_build(content: Path, output: Path, cache: Path, **settings) -> Path:
