@@ -365,7 +365,8 @@ def test_production_compression_compresses_every_edition_once(tmp_path, monkeypa
     monkeypatch.setattr(precompress, "get_paths_to_compress", recording)
     output = build_site({name: SITE[name] for name in ("news/2018/g60.md", "news/2018/g60.en.md")}, tmp_path,
                         PLUGINS=[*settings_for(tmp_path, tmp_path)["PLUGINS"], "pelican.plugins.precompress"],
-                        PRECOMPRESS_OVERWRITE=True, SEARCH_INDEX=False)
+                        PRECOMPRESS_OVERWRITE=True, PRECOMPRESS_BROTLI=True, PRECOMPRESS_GZIP=True,
+                        SEARCH_INDEX=False)
 
     assert (output / "en" / ITEM / "index.html.br").exists()
     assert (output / "zh-hant" / ITEM / "index.html.gz").exists()
