@@ -79,15 +79,14 @@ def livereload(c, content="content", port=PORT):
     import subprocess
     import time
 
-    output = os.path.abspath(OUTPUT)
     # A process of its own: in this one, Pelican's server would turn on the log of every page
     # written, and the builds fork workers while it handles requests.
-    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", output])
+    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", OUTPUT])
     try:
         time.sleep(1)
         if server.poll() is not None:
             sys.exit(f"端口 {port} 无法使用 (could not serve on port {port}): try --port 8001")
-        for refused in preview_builds(content, output):
+        for refused in preview_builds(content, OUTPUT):
             if refused:
                 print(refused, file=sys.stderr)
     finally:
@@ -111,13 +110,13 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
 
     from portal_model import ContentProblems
 
+    paths = {"PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output)}
     start_afresh = True
-    watched = {"PATH": os.path.abspath(content)}  # and the settings file: a mistake there is corrected there
+    watched = paths  # and the settings file: a mistake there is corrected there
     while True:
         try:
             settings = read_settings(settings_file, override={
-                "PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output),
-                "DELETE_OUTPUT_DIRECTORY": start_afresh, **overrides})
+                **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, **overrides})
             # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
             watched = dict(settings, IGNORE_FILES=[pattern for pattern in settings["IGNORE_FILES"]
                                                    if not pattern.endswith((".yaml", ".yml"))])

@@ -77,9 +77,9 @@ def index_site(pelican_instance):
         return
     started = time.perf_counter()
     # Like Pelican's content cache: what is known of the last index is kept only when CACHE_CONTENT is on.
-    cache = Path(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
+    cache = os.path.join(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
     report = index_elsewhere(site=settings["OUTPUT_PATH"], shard_size=settings["SEARCH_SHARD_SIZE"],
-                             parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache and str(cache),
+                             parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache,
                              converted_editions=settings["SEARCH_CONVERTED_EDITIONS"])
     log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
              sum(report.pages.values()), ", ".join(f"{lang} {count}" for lang, count in sorted(report.pages.items())),

@@ -227,15 +227,13 @@ def release_cache(generator) -> None:
     body pickled with it is replaced by an equal string without the copy.
     """
     cache = getattr(generator.readers, "_cache", None)
-    if not cache or not generator.settings.get("CACHE_CONTENT"):
-        return_freed_memory()  # what reading itself left behind
-        return
-    pickled = {id(data[0]) for _, data in cache.values() if data[0]}
-    for item in generator.context.get("generated_content", {}).values():
-        if id(getattr(item, "_content", None)) in pickled:
-            item._content = without_utf8_copy(item._content)
-    cache.clear()
-    return_freed_memory()
+    if cache and generator.settings.get("CACHE_CONTENT"):
+        pickled = {id(data[0]) for _, data in cache.values() if data[0]}
+        for item in generator.context.get("generated_content", {}).values():
+            if id(getattr(item, "_content", None)) in pickled:
+                item._content = without_utf8_copy(item._content)
+        cache.clear()
+    return_freed_memory()  # the cache, and what reading itself left behind
 
 
 def finish(generators) -> None:
