@@ -21,13 +21,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+import blinker
 from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
 from portal_model import SHANGHAI, model_for, parse_datetime
 
 from .catalogue import translations_for
-from .traditional import LinkRewriter, write_traditional
+from .traditional import CONVERSION, LinkRewriter, write_traditional
 
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ EDITIONS = (SIMPLIFIED, TRADITIONAL, ENGLISH)
 BY_KEY = {edition.key: edition for edition in EDITIONS}
 # Pages 2, 3 … of a listing have no counterpart of the same number in another language.
 LATER_PAGE = re.compile(r"(?:^|(?<=/))page/\d+/$")
+# Sent once the root edition is written, before the others are built (into `pending_folders`).
+ROOT_EDITION_WRITTEN = blinker.signal("root_edition_written")
 # Folders of the output that belong to no edition: never converted, never moved into one.
 SEARCH_INDEX = "pagefind"
 PRECOMPRESS_ALGORITHMS = ("PRECOMPRESS_BROTLI", "PRECOMPRESS_GZIP", "PRECOMPRESS_ZOPFLI", "PRECOMPRESS_ZSTANDARD")
@@ -66,10 +69,13 @@ def current_edition(settings) -> Edition:
 
 
 class CompiledTemplates(BytecodeCache):
-    """Templates compiled once per run, not once per generator.
+    """Templates compiled once, not once per generator and edition.
 
-    Every generator has its own Jinja environment, all configured alike
-    (JINJA_ENVIRONMENT); Jinja keys each entry by template and source checksum.
+    Every generator of every run has its own Jinja environment, all configured alike
+    (JINJA_ENVIRONMENT, the i18n extension); Jinja keys each entry by template and source
+    checksum, so an edited template is compiled again. Nothing of one run may be compiled
+    into the code: the portal's filters that differ by run (`asset`, `absolute_url`) are
+    pass_context, which Jinja never works out while compiling.
     """
 
     def __init__(self):
@@ -81,6 +87,9 @@ class CompiledTemplates(BytecodeCache):
 
     def dump_bytecode(self, bucket):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 # ---------------------------------------------------------------- counterparts
@@ -178,9 +187,11 @@ def prepare(pelican) -> None:
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
         settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")
-    # Per run: Jinja folds filters of constants (`'css/portal.css'|asset`) into the compiled code.
-    settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
-                                     "bytecode_cache": CompiledTemplates()}
+        if TRADITIONAL.key in other_editions(settings):
+            # plugins/search: the Traditional pages search the simplified index, with their fixes.
+            settings["SEARCH_CONVERTED_EDITIONS"] = {TRADITIONAL.html_lang.lower(): {
+                "index": SIMPLIFIED.html_lang.lower(), "folder": TRADITIONAL.prefix, "conversion": CONVERSION}}
+    settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"], "bytecode_cache": COMPILED_TEMPLATES}
     # Items of the other language are the other run's: not even parsed in this one.
     settings["SKIP_OTHER_LANGUAGES"] = True
     edition = current_edition(settings)
@@ -265,11 +276,17 @@ def announce_sitemaps(settings) -> None:
         handle.write("".join(f"{line}\n" for line in lines))
 
 
+def other_editions(settings) -> tuple[str, ...]:
+    return tuple(settings.get("OTHER_EDITIONS", (TRADITIONAL.key, ENGLISH.key)))
+
+
 def build_other_editions(pelican) -> None:
     settings = pelican.settings
     if current_edition(settings) is not SIMPLIFIED:
         return
-    wanted = settings.get("OTHER_EDITIONS", (TRADITIONAL.key, ENGLISH.key))
+    wanted = other_editions(settings)
+    # plugins/search starts its index of the root edition now, beside the other editions' builds.
+    ROOT_EDITION_WRITTEN.send(pelican, pending_folders=[BY_KEY[key].prefix for key in wanted])
 
     def build_english() -> None:
         if ENGLISH.key in wanted:

@@ -22,6 +22,12 @@ by that code.
 The Traditional edition has no index of its own: its pages are the simplified ones
 converted, so it searches the simplified index, and each simplified page carries the
 fixes that show its text as the Traditional page has it (scripts.py, for why and how).
+They are worked out by converting the page's indexed text as the edition converts the
+whole page, so the index needs no Traditional page and can start before they are written.
+
+A build starts the index once the root edition is written (`later`: the folders of the
+editions still being built), runs its shards while the other editions are made, and
+indexes the pages of `later` when told they are there (the end of its standard input).
 
 Shards (shards.py) are indexed by separate Pagefind runs, so no run holds more
 than SEARCH_SHARD_SIZE pages, and only the shards whose indexed content changed
@@ -45,6 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -52,7 +59,9 @@ from pathlib import Path
 
 from pagefind_bin_extended import get_executable as pagefind_binary
 
-from .scripts import FIXES_META, HAN_RUN, fixes, tables_file
+import opencc
+
+from .scripts import FIXES_META, HAN_RUN, default_traditional, fixes, tables_file
 from .shards import IndexedPage, Shard, plan_shards
 
 SEPARATOR = "\u3000"
@@ -156,16 +165,22 @@ def code_version() -> str:
     return hashlib.sha256(sources + versions.encode()).hexdigest()[:20]
 
 
-def scan_site(site: Path, known: dict) -> tuple[list[IndexedPage], dict]:
-    """Every indexed page of the site; a file whose mtime and size are in `known` is not read.
+def scan_site(site: Path, known: dict, within: Iterable[str] | None = None,
+              left_out: Iterable[str] = ()) -> tuple[list[IndexedPage], dict]:
+    """Every indexed page of the site, or of its top folders `within`, but for the top folders
+    `left_out`; a file whose mtime and size are in `known` is not read.
 
     `known` and the returned record: {path: [mtime_ns, size, lang, month, digest]}, or
     [mtime_ns, size] for a file with nothing indexed.
     """
     pages, record = [], {}
+    left_out = {BUNDLE_FOLDER, *left_out}
     for folder, subfolders, files in os.walk(site):
-        if folder == str(site) and BUNDLE_FOLDER in subfolders:
-            subfolders.remove(BUNDLE_FOLDER)
+        if folder == str(site):
+            subfolders[:] = [name for name in subfolders if name not in left_out
+                             and (within is None or name in within)]
+            if within is not None:
+                files = []
         for name in files:
             if not name.endswith(".html"):
                 continue
@@ -193,17 +208,34 @@ class Report:
     removed: list[str] = field(default_factory=list)  # shard folders whose pages are all gone
 
 
-def run_pagefind(site: Path, shard: Shard, bundle: Path) -> str | None:
+@functools.cache
+def converter(conversion: str) -> opencc.OpenCC:
+    return opencc.OpenCC(conversion)
+
+
+def traditional_fixes(regions: list[str], editions: dict[str, dict]) -> dict[str, list]:
+    """{lang: scripts.fixes} for each converted edition of the page's language.
+
+    The edition converts the whole page, markup and all; its indexed text is the same as
+    this text converted, since OpenCC's phrases are of Han characters only and every tag
+    (here a space) parts them alike. A test compares the two on built pages.
+    """
+    if not editions:
+        return {}
+    text = region_text(regions)
+    return {lang: fixes(text, converter(edition["conversion"]).convert(text)) for lang, edition in editions.items()}
+
+
+def run_pagefind(site: Path, shard: Shard, bundle: Path, converted_editions: dict[str, dict]) -> str | None:
     """Index one shard into bundle/<lang>/<period>/; return Pagefind's output if it failed."""
     target = bundle / shard.folder
     partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
+    converted_here = {lang: edition for lang, edition in converted_editions.items() if edition["index"] == shard.lang}
     with tempfile.TemporaryDirectory(prefix="search-", dir=COPIES_IN) as copy:
         for page in shard.pages:
             regions = marked_regions((site / page.path).read_text(encoding="utf-8"))
-            page_fixes = {lang: fixes(region_text(regions),
-                                      region_text(marked_regions((site / path).read_text(encoding="utf-8"))))
-                          for lang, path in page.converted}
+            page_fixes = traditional_fixes(regions, converted_here)
             destination = Path(copy, page.path)
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_text(indexed_copy(page.lang, regions, page_fixes), encoding="utf-8")
@@ -270,30 +302,6 @@ def write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def searched_through_others(pages: list[IndexedPage], converted_editions: dict[str, dict]):
-    """(pages to index, the manifest's "converted": the editions of `converted_editions` found).
-
-    A converted edition ({lang: {"index": lang of its original, "folder": "zh-hant/"}}) has
-    each page at its original's path under its folder. It is not indexed itself: its pages
-    are named by their originals, whose digest then covers them too.
-    """
-    by_path = {page.path: page for page in pages}
-    found = {}
-    indexed = []
-    for page in pages:
-        if page.lang in converted_editions:
-            continue
-        twins = [(lang, twin) for lang, edition in converted_editions.items() if edition["index"] == page.lang
-                 and (twin := by_path.get(edition["folder"] + page.path)) and twin.lang == lang]
-        if twins:
-            found.update((lang, converted_editions[lang]) for lang, _ in twins)
-            digest = hashlib.sha256(" ".join([page.digest, *(twin.digest for _, twin in twins)]).encode())
-            page = dataclasses.replace(page, digest=digest.hexdigest()[:20],
-                                       converted=tuple((lang, twin.path) for lang, twin in twins))
-        indexed.append(page)
-    return indexed, found
-
-
 def load_cache(cache: Path | None, current: str) -> dict:
     if cache and cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))
@@ -303,10 +311,17 @@ def load_cache(cache: Path | None, current: str) -> dict:
 
 
 def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path | None = None,
-                converted_editions: dict[str, dict] | None = None) -> Report:
+                converted_editions: dict[str, dict] | None = None, later: Iterable[str] = (),
+                wait: Callable[[], object] = lambda: None) -> Report:
     """Index the pages under `site` into shards under `site/pagefind/`; with `cache` (a JSON file
     kept between builds), run Pagefind only for the shards whose indexed content changed.
-    `converted_editions` are searched through their originals' index (searched_through_others)."""
+
+    The top folders `later` are indexed once `wait()` returns, the rest meanwhile.
+    `converted_editions` ({lang: {"index": lang of its original, "folder": "zh-hant/",
+    "conversion": OpenCC's}}) are not indexed: they search their originals' index, whose
+    pages carry their fixes.
+    """
+    converted_editions = converted_editions or {}
     bundle = site / BUNDLE_FOLDER
     current = code_version()
     stored = load_cache(cache, current)
@@ -314,25 +329,50 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         # Nothing known about what is there: start afresh (an old single bundle included).
         shutil.rmtree(bundle, ignore_errors=True)
     bundle.mkdir(parents=True, exist_ok=True)
-    pages, record = scan_site(site, stored["pages"])
-    pages, converted = searched_through_others(pages, converted_editions or {})
-    shards = plan_shards(pages, shard_size)
-    digests = {shard.folder: shard.digest(current) for shard in shards}
+    converted_folders = {edition["folder"].strip("/") for edition in converted_editions.values()}
+    later = {folder.strip("/") for folder in later} - converted_folders
     characters, tables = tables_file()
-    report = Report({}, len(shards), removed=remove_all_but(bundle, shards, {MANIFEST, characters}))
+    default_traditional()  # before the workers fork, so that they share it
+    indexed = dict(stored["shards"])  # shard folder: digest of what its files hold
+    runs: dict[str, tuple[str, object]] = {}  # shard folder: (digest, its run)
+
+    def run_stale(pool, shards: list[Shard]) -> dict[str, str]:
+        """Start Pagefind for each shard not already indexed as it is now, by this run or the last build's."""
+        digests = {shard.folder: shard.digest(current) for shard in shards}
+        for shard in shards:
+            digest, started = digests[shard.folder], runs.get(shard.folder)
+            if started:
+                if started[0] == digest:
+                    continue
+                started[1].result()  # planned anew: never two runs into one folder at once
+            elif indexed.get(shard.folder) == digest and (bundle / shard.folder / "pagefind-entry.json").exists():
+                continue
+            runs[shard.folder] = digest, pool.submit(run_pagefind, site, shard, bundle, converted_editions)
+        return digests
+
+    # Processes, not threads: making a shard's copy (reading its pages, the fixes) is Python,
+    # ~40% of the CPU of indexing, and threads took turns at it. Forked, they start with the tables.
+    with ProcessPoolExecutor(max(1, parallel_runs), mp_context=multiprocessing.get_context("fork")) as pool:
+        pages, record = scan_site(site, stored["pages"], left_out=converted_folders | later)
+        run_stale(pool, plan_shards(pages, shard_size))
+        if later:
+            wait()
+            later_pages, later_record = scan_site(site, stored["pages"], within=later)
+            pages, record = pages + later_pages, {**record, **later_record}
+        # Planned again with every page: a language found in both parts is shared out anew.
+        shards = plan_shards(pages, shard_size)
+        digests = run_stale(pool, shards)
+        failures = {folder: run.result() for folder, (_, run) in runs.items()}
+    wanted = {shard.folder for shard in shards}
+    report = Report({}, len(shards), indexed=sorted(folder for folder, failure in failures.items()
+                                                    if not failure and folder in wanted),
+                    removed=remove_all_but(bundle, shards, {MANIFEST, characters}))
     write_if_changed(bundle / characters, tables)
+    converted = {lang: {"index": edition["index"], "folder": edition["folder"]}
+                 for lang, edition in converted_editions.items() if (site / edition["folder"]).is_dir()}
     for page in pages:
-        for lang in [page.lang, *(lang for lang, _ in page.converted)]:
+        for lang in [page.lang, *(lang for lang, edition in converted.items() if edition["index"] == page.lang)]:
             report.pages[lang] = report.pages.get(lang, 0) + 1
-    stale = [shard for shard in shards if stored["shards"].get(shard.folder) != digests[shard.folder]
-             or not (bundle / shard.folder / "pagefind-entry.json").exists()]
-    # Processes, not threads: making a shard's copy (reading its pages and their Traditional
-    # twins, the fixes) is Python, ~40% of the CPU of indexing, and threads took turns at it.
-    # Forked, they start with the plan in memory.
-    with ProcessPoolExecutor(max(1, parallel_runs), mp_context=multiprocessing.get_context("fork")) as runs:
-        failures = dict(zip((shard.folder for shard in stale),
-                            runs.map(run_pagefind, [site] * len(stale), stale, [bundle] * len(stale))))
-    report.indexed = [folder for folder, failure in failures.items() if not failure]
     write_manifest(bundle, shards, digests, converted, characters)
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -345,12 +385,14 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
 
 
 def main(arguments: str) -> int:
-    """`python -m search.indexing '{"site": ..., "shard_size": ..., ...}'`: write_index in a process of
-    its own (search/__init__.py says why); prints the Report as JSON, or why it failed."""
+    """`python -m search.indexing '{"site": ..., "shard_size": ..., "later": [...], ...}'`: write_index
+    in a process of its own (search/build.py says why); with `later`, their pages are indexed
+    when its standard input ends. Prints the Report as JSON, or why it failed."""
     options = json.loads(arguments)
     cache = options.pop("cache")
     try:
-        report = write_index(Path(options.pop("site")), cache=Path(cache) if cache else None, **options)
+        report = write_index(Path(options.pop("site")), cache=Path(cache) if cache else None,
+                             wait=sys.stdin.read, **options)
     except RuntimeError as failure:
         print(failure, file=sys.stderr)
         return 1

@@ -15,8 +15,9 @@ How, in the browser (theme/static/js/search.js):
   characters: each character in OpenCC's default Traditional form (the `s2t` table),
   corrected by the page's own `fixes`. Those are the places where OpenCC, converting
   the whole page with its phrases, chose another form (复制 → 複製, where the
-  character alone gives 復); they are read off the Traditional page itself, so the
-  reader sees the text of the page the result opens.
+  character alone gives 復). They are worked out with the edition's own OpenCC
+  conversion of the page's text, so the reader sees the text of the page the result
+  opens (a test compares them with the Traditional pages).
 """
 
 from __future__ import annotations

@@ -34,8 +34,6 @@ class IndexedPage:
     lang: str  # the page's <html lang>, lower case: zh-cn, zh-hant, en
     month: str  # "2019-03" from the item's date; "" for a page without one
     digest: str  # of what Pagefind is given from the page (indexing.indexed_copy)
-    # The pages of other editions that are this one converted, searched through it: ((lang, path), ...).
-    converted: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

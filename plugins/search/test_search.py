@@ -7,12 +7,13 @@ import gzip
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from portal_model import model_for
-from search.indexing import SEPARATOR, describe, marked_regions, spaced_text
+from search.indexing import SEPARATOR, describe, marked_regions, region_text, spaced_text, write_index
 from search.scripts import character_tables, fixes
 from search.shards import IndexedPage, plan_shards
 from sitebuild import build_site, chromium, serve, settings_for, soup, write_content
@@ -180,6 +181,43 @@ def test_each_chinese_page_carries_the_fixes_that_show_it_as_its_traditional_pag
     assert "複製推廣" in traditional
     assert "fixes" not in records["/en/news/2019/credit-platform/"]["meta"]
     assert "複製" not in readable(records["/news/2019/credit-platform/"]["content"]), "fixes are not searched"
+
+
+def test_the_fixes_are_what_the_traditional_pages_show(small_site):
+    # They are worked out from the simplified text before the Traditional pages exist: on every
+    # page they must be what reading them off the Traditional page gives.
+    records = [record for record in indexed_pages(small_site) if record["language"] == "zh-cn"]
+    assert len(records) == 2
+    for record in records:
+        path = record["url"].lstrip("/") + ("index.html" if record["url"].endswith("/") else "")
+        simplified, traditional = (region_text(marked_regions((small_site / edition / path).read_text(encoding="utf-8")))
+                                   for edition in ("", "zh-hant/"))
+        assert json.loads(record["meta"]["fixes"])["zh-hant"] == fixes(simplified, traditional)
+
+
+def test_the_index_starts_before_the_other_editions_and_takes_their_pages_at_the_end(tmp_path):
+    page = ('<html lang="{lang}"><body><main data-pagefind-body><h1>{title}</h1>'
+            '<p>长三角信用平台上线 credit</p></main></body></html>')
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "index.html").write_text(page.format(lang="zh-CN", title="信用平台"), encoding="utf-8")
+    root_shard = tmp_path / "pagefind" / "zh-cn" / "undated" / "pagefind-entry.json"
+
+    def other_editions_built():
+        for _ in range(600):  # the root edition's shard is indexed meanwhile
+            if root_shard.exists():
+                break
+            time.sleep(0.05)
+        assert root_shard.exists()
+        for edition, lang in (("en", "en"), ("zh-hant", "zh-Hant")):
+            (tmp_path / edition / "news").mkdir(parents=True)
+            (tmp_path / edition / "news" / "index.html").write_text(page.format(lang=lang, title="信用"), encoding="utf-8")
+
+    converted = {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/", "conversion": "s2t"}}
+    report = write_index(tmp_path, 10, 2, converted_editions=converted, later=["en/", "zh-hant/"],
+                         wait=other_editions_built)
+    assert report.pages == {"zh-cn": 1, "zh-hant": 1, "en": 1}
+    assert shards(tmp_path) == {"zh-cn": ["zh-cn/undated/"], "en": ["en/undated/"]}
+    assert manifest(tmp_path)["converted"] == {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/"}}
 
 
 def test_items_carry_title_date_and_filters_in_their_editions_words(small_site):

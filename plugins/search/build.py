@@ -1,0 +1,125 @@
+"""The plugin's side of a Pelican build: settings, the `/search/` page, and the index."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import blinker
+import pelican.plugins.granular_signals
+from pelican import signals
+from pelican.generators import Generator
+
+from .indexing import BUNDLE_FOLDER, Report
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "SEARCH_URL": "search/",
+    # Long enough for an English phrase; the old portal allowed 20 characters.
+    "SEARCH_MAX_LENGTH": 50,
+    # False for a build that is itself part of a larger site, indexed as a whole afterwards.
+    "SEARCH_INDEX": True,
+    # Pages per Pagefind run: its memory grows ~0.3 MB a page (about 300 MB at 800).
+    "SEARCH_SHARD_SIZE": 800,
+    # Pagefind runs at a time, each its own process (one per core of the build machine).
+    "SEARCH_PARALLEL_RUNS": 2,
+    # Editions (<html lang>) whose pages are another's (`index`) converted by OpenCC's `conversion`,
+    # at the same paths under their `folder`: searched through that one's index (scripts.py).
+    # plugins/editions sets it for the Traditional edition.
+    "SEARCH_CONVERTED_EDITIONS": {},
+}
+
+# Sent by plugins/editions once the root edition is written, before it builds the others into
+# `pending_folders`: the index starts then, beside them, and takes those folders at the end.
+ROOT_EDITION_WRITTEN = blinker.signal("root_edition_written")
+
+
+def add_settings(pelican_instance):
+    settings = pelican_instance.settings
+    for name, value in DEFAULTS.items():
+        settings.setdefault(name, value)
+    # The index covers every edition, so it lives once, at the root of the whole site.
+    settings.setdefault("SEARCH_BUNDLE_URL", f"{settings['SITEURL']}/{BUNDLE_FOLDER}/")
+
+
+class SearchPageGenerator(Generator):
+    """Writes `/search/`; the results themselves are drawn in the browser by js/search.js."""
+
+    def generate_output(self, writer):
+        writer.write_file(
+            f"{self.settings['SEARCH_URL']}index.html", self.get_template("search"), self.context,
+            relative_urls=self.settings["RELATIVE_URLS"], template_name="search",
+            url=self.settings["SEARCH_URL"],
+        )
+
+
+class IndexRun:
+    """write_index in a fresh Python process (`python -m search.indexing`), from its start to its report.
+
+    Not in this process: it holds the whole build (~350 MiB at 20,000 items), of which the
+    index needs nothing, and every shard's worker forked from here would start with all of it.
+    """
+
+    def __init__(self, settings, pending_folders=()):
+        self.started = time.perf_counter()
+        # Like Pelican's content cache: what is known of the last index is kept only when CACHE_CONTENT is on.
+        cache = os.path.join(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
+        options = dict(site=settings["OUTPUT_PATH"], shard_size=settings["SEARCH_SHARD_SIZE"],
+                       parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache,
+                       converted_editions=settings["SEARCH_CONVERTED_EDITIONS"], later=list(pending_folders))
+        plugins = str(Path(__file__).resolve().parent.parent)
+        environment = dict(os.environ,
+                           PYTHONPATH=os.pathsep.join(filter(None, [plugins, os.environ.get("PYTHONPATH")])))
+        self.process = subprocess.Popen([sys.executable, "-m", "search.indexing", json.dumps(options)],
+                                        env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        # A build that stops half-way leaves no index process behind, writing into its output.
+        atexit.register(self.process.kill)
+
+    def report(self) -> Report:
+        """Once the pending folders are written: closing its input tells the process so."""
+        output, errors = self.process.communicate()
+        atexit.unregister(self.process.kill)
+        if self.process.returncode:
+            raise RuntimeError(errors.strip() or f"search.indexing stopped with status {self.process.returncode}")
+        return Report(**json.loads(output))
+
+
+_runs: dict[int, IndexRun] = {}  # by id(settings): a process may make several builds (the preview)
+
+
+def start_index(pelican_instance, pending_folders=()):
+    settings = pelican_instance.settings
+    if settings["SEARCH_INDEX"] and id(settings) not in _runs:
+        _runs[id(settings)] = IndexRun(settings, pending_folders)
+
+
+def index_site(pelican_instance):
+    settings = pelican_instance.settings
+    if not settings["SEARCH_INDEX"]:
+        return
+    start_index(pelican_instance)  # without plugins/editions, not started before
+    run = _runs.pop(id(settings))
+    report = run.report()
+    log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
+             sum(report.pages.values()), ", ".join(f"{lang} {count}" for lang, count in sorted(report.pages.items())),
+             report.shards, len(report.indexed), len(report.removed), time.perf_counter() - run.started)
+
+
+def get_generators(pelican_instance):
+    return SearchPageGenerator
+
+
+def register():
+    pelican.plugins.granular_signals.register()
+    signals.initialized.connect(add_settings)
+    signals.get_generators.connect(get_generators)
+    ROOT_EDITION_WRITTEN.connect(start_index)
+    blinker.signal("sitemap").connect(index_site)
