@@ -98,6 +98,10 @@ _runs: dict[int, IndexRun] = {}  # by id(settings): a process may make several b
 def start_index(pelican_instance, pending_folders=()):
     settings = pelican_instance.settings
     if settings["SEARCH_INDEX"] and id(settings) not in _runs:
+        # The builds of one process follow one another: a run still here is of a build that stopped half-way.
+        for abandoned in _runs.values():
+            abandoned.process.kill()
+        _runs.clear()
         _runs[id(settings)] = IndexRun(settings, pending_folders)
 
 

@@ -220,6 +220,26 @@ def test_the_index_starts_before_the_other_editions_and_takes_their_pages_at_the
     assert manifest(tmp_path)["converted"] == {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/"}}
 
 
+def test_an_index_run_left_by_a_build_that_stopped_is_ended_by_the_next_build(tmp_path):
+    # The preview makes build after build in one process; one that failed half-way never ended its run.
+    from types import SimpleNamespace
+
+    from search.build import DEFAULTS, _runs, start_index
+
+    def build(name):
+        settings = {**DEFAULTS, "OUTPUT_PATH": str(tmp_path / name), "CACHE_PATH": str(tmp_path / "cache")}
+        (tmp_path / name).mkdir()
+        return SimpleNamespace(settings=settings)
+
+    stopped, next_build = build("stopped"), build("next")
+    start_index(stopped, pending_folders=["en/"])  # waits for the English pages that never come
+    abandoned = _runs[id(stopped.settings)].process
+    start_index(next_build, pending_folders=["en/"])
+    assert abandoned.wait(timeout=10) != 0
+    assert list(_runs) == [id(next_build.settings)]
+    _runs.pop(id(next_build.settings)).report()
+
+
 def test_items_carry_title_date_and_filters_in_their_editions_words(small_site):
     records = {record["url"]: record for record in indexed_pages(small_site)}
     item = records["/news/2019/credit-platform/"]
