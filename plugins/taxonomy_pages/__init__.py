@@ -69,5 +69,22 @@ def get_generators(pelican):
     return TaxonomyPagesGenerator
 
 
+# Pelican's own taxonomies: attribute of ArticlesGenerator, its empty value, the settings that would write them.
+PELICAN_TAXONOMIES = (("tags", dict, "TAG"), ("categories", list, "CATEGORY"), ("authors", list, "AUTHOR"))
+
+
+def write_no_pelican_taxonomy_pages(generator) -> None:
+    """Pelican's tag, category and author pages are not the portal's (their SAVE_AS are empty),
+    yet Pelican works out each one's dated list before finding that out, comparing every item with
+    every other: with the one author of all items, ~0.7 s at 10,000 items and four times that at
+    20,000. The generator is given none to write; the context keeps them for templates."""
+    for attribute, empty, setting in PELICAN_TAXONOMIES:
+        settings = generator.settings
+        if not (settings[f"{setting}_SAVE_AS"] or settings.get(f"{setting}_FEED_ATOM")
+                or settings.get(f"{setting}_FEED_RSS")):
+            setattr(generator, attribute, empty())
+
+
 def register():
     signals.get_generators.connect(get_generators)
+    signals.article_generator_finalized.connect(write_no_pelican_taxonomy_pages)

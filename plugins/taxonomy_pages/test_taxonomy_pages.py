@@ -1,4 +1,7 @@
+from types import SimpleNamespace
+
 from sitebuild import build_site, soup
+from taxonomy_pages import write_no_pelican_taxonomy_pages
 
 
 def news(n, fields, provinces="", day=1):
@@ -37,3 +40,30 @@ def test_field_pages_are_paginated_with_working_links(tmp_path):
     assert len(titles(third)) == 4
     assert first.find("a", rel="next")["href"].endswith("/fields/culture/page/2/")
     assert second.find("a", rel="prev")["href"].endswith("/fields/culture/")
+
+
+def test_pelicans_own_tag_and_author_pages_are_worked_out_only_for_a_site_that_writes_them(tmp_path):
+    from pelican import signals
+
+    seen = {}
+
+    def look(generators):
+        articles = next(generator for generator in generators if hasattr(generator, "authors"))
+        if articles.articles:  # the simplified run's, not the English run's that follows it
+            seen.update(tags=articles.tags, authors=articles.authors, listed=articles.context["authors"])
+
+    signals.all_generators_finalized.connect(look)
+    try:
+        files = {"news/1.md": news(1, "culture").replace("Slug:", "Tags: 示范区\nSlug:")}
+        output = build_site(files, tmp_path / "portal")
+        assert (seen["tags"], seen["authors"]) == ({}, [])  # the portal writes neither
+        assert [author.name for author, _ in seen["listed"]] == ["长三角区域合作办公室"]  # templates still have it
+        assert not (output / "tag").exists() and not (output / "author").exists()
+    finally:
+        signals.all_generators_finalized.disconnect(look)
+    # A site that does write tag pages, or author feeds, keeps them.
+    site = SimpleNamespace(settings={"TAG_SAVE_AS": "tag/{slug}/", "CATEGORY_SAVE_AS": "", "AUTHOR_SAVE_AS": "",
+                                     "AUTHOR_FEED_ATOM": "feeds/{slug}.atom.xml"},
+                           tags={"示范区": ["item"]}, categories=[("news", ["item"])], authors=[("长三办", ["item"])])
+    write_no_pelican_taxonomy_pages(site)
+    assert (site.tags, site.categories, site.authors) == ({"示范区": ["item"]}, [], [("长三办", ["item"])])
