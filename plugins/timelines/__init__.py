@@ -16,14 +16,18 @@ import re
 from dataclasses import dataclass, field as dataclass_field
 from urllib.parse import urlsplit
 
+from pathlib import Path
+
 import yaml
 from pelican import signals
 from pelican.generators import Generator
 
+import portal_model
 from portal_model import (
     DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, model_for, parse_partial_date, pinyin_slugs,
 )
 from strict_content import decode
+from strict_content.fast_reading import code_and_settings_fingerprint
 
 ENTRY_KEYS = ("date", "title", "fields", "provinces", "description", "link")
 HISTORY_EXTENSIONS = (".yaml", ".yml")
@@ -203,8 +207,44 @@ def load_history(pelican) -> None:
     events = []
     for path in history_files(model):
         events.extend(load_history_file(model, path))
+    kept = KeptLabelSlugs(pelican.settings)
+    kept.fill(events)
     add_label_slugs(events)
+    kept.save(events)
     pelican.settings["TIMELINE_HISTORY"] = events
+
+
+class KeptLabelSlugs:
+    """The pinyin of the history labels, kept between builds (with CACHE_CONTENT, like Pelican's
+    content cache): a build with no new label then starts no process for pypinyin (~1 s)."""
+
+    FILE = "timeline-label-slugs.json"
+
+    def __init__(self, settings):
+        self.path = Path(settings["CACHE_PATH"], self.FILE) if settings.get("CACHE_CONTENT") else None
+        # The slugs change with pinyin_slug's code (portal_model) or pypinyin's dictionaries.
+        self.fingerprint = code_and_settings_fingerprint(settings, (), ("pypinyin",), (Path(portal_model.__file__),))
+        self.known: dict[str, str] = {}
+        if self.path and settings.get("LOAD_CONTENT_CACHE", True):
+            try:
+                stored = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stored = {}  # none yet, or unreadable: worked out again
+            if stored.get("fingerprint") == self.fingerprint:
+                self.known = stored["slugs"]
+
+    def fill(self, events: list[TimelineEvent]) -> None:
+        for event in events:
+            event.label_slug = event.label_slug or self.known.get(event.label, "")
+
+    def save(self, events: list[TimelineEvent]) -> None:
+        slugs = {event.label: event.label_slug for event in events}
+        if self.path and slugs != self.known:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f"{self.FILE}.{os.getpid()}")
+            partial.write_text(json.dumps({"fingerprint": self.fingerprint, "slugs": slugs}, ensure_ascii=False),
+                               encoding="utf-8")
+            os.replace(partial, self.path)  # builds sharing CACHE_PATH never read half a file
 
 
 # ---------------------------------------------------------------- timelines

@@ -169,6 +169,24 @@ def test_json_is_deterministic(site, tmp_path):
         assert "城市协作起步" in text  # not \\u-escaped
 
 
+def test_a_rebuild_takes_the_history_labels_pinyin_from_the_cache(tmp_path, monkeypatch):
+    import portal_model
+
+    first = build_site({**NEWS, "timeline/history.yaml": HISTORY}, tmp_path, CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
+    worked_out = []
+    real = portal_model._pinyin_slug_list
+    monkeypatch.setattr(portal_model, "_pinyin_slug_list", lambda requests: worked_out.extend(requests) or real(requests))
+    monkeypatch.setattr(portal_model, "_known_slugs", {})  # what this process has learnt: as a fresh build's
+    anchors = (first / "timeline" / "all.json").read_text(encoding="utf-8")
+    again = build_site(tmp_path / "content", tmp_path, CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
+    assert (again / "timeline" / "all.json").read_text(encoding="utf-8") == anchors
+    assert not [label for label, _ in worked_out if "城市协作起步" in label]
+    write_content(tmp_path / "content", {"timeline/history.yaml": HISTORY.replace("城市协作起步", "城市协作开局")})
+    edited = build_site(tmp_path / "content", tmp_path, CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
+    assert [label for label, _ in worked_out] == ["城市协作开局"]  # only the new label
+    assert "kai-ju" in (edited / "timeline" / "all.json").read_text(encoding="utf-8")
+
+
 def test_timelinejs_export(site):
     export = data(site, "all.timelinejs.json")
     assert export["title"]["text"]["headline"] == "长三角一体化时间线"
