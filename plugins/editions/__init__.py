@@ -25,7 +25,7 @@ import blinker
 from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
-from portal_model import SHANGHAI, model_for, parse_datetime
+from portal_model import SHANGHAI, kept_between_builds, model_for, parse_datetime
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, write_traditional
@@ -297,8 +297,7 @@ def build_other_editions(pelican) -> None:
     if TRADITIONAL.key in wanted:
         started = time.perf_counter()
         rewriter = traditional_rewriter(settings)
-        # Like Pelican's content cache: kept between builds only when CACHE_CONTENT is on.
-        cache = os.path.join(settings["CACHE_PATH"], TRADITIONAL.folder) if settings.get("CACHE_CONTENT") else None
+        cache = kept_between_builds(settings, TRADITIONAL.folder)
         # The English run writes under en/ and the shared static/, which the conversion leaves
         # alone: it runs here while the conversion's workers use the cores (it uses one).
         outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache,

@@ -272,11 +272,13 @@ def pinyin_slugs(requests: list[tuple[str, int]]) -> list[str]:
     for the rest of the build.
     """
     missing = list(dict.fromkeys(request for request in requests if request not in _known_slugs))
-    if missing and ("pypinyin" in sys.modules or not hasattr(os, "fork")):
-        _known_slugs.update(zip(missing, _pinyin_slug_list(missing)))
-    elif missing:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as apart:
-            _known_slugs.update(zip(missing, apart.submit(_pinyin_slug_list, missing).result()))
+    if missing:
+        if "pypinyin" in sys.modules or not hasattr(os, "fork"):
+            slugs = _pinyin_slug_list(missing)
+        else:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as apart:
+                slugs = apart.submit(_pinyin_slug_list, missing).result()
+        _known_slugs.update(zip(missing, slugs))
     return [_known_slugs[request] for request in requests]
 
 
@@ -359,6 +361,12 @@ class PortalModel:
         if not base.startswith(("http://", "https://")):
             base = (self.settings.get("FEED_DOMAIN") or "") + base
         return f"{base.rstrip('/')}/{path.lstrip('/')}"
+
+
+def kept_between_builds(settings, name: str) -> str | None:
+    """Where a plugin keeps `name` from one build to the next (in CACHE_PATH); None when the site
+    keeps nothing: like Pelican's content cache, only with CACHE_CONTENT on."""
+    return os.path.join(settings["CACHE_PATH"], name) if settings.get("CACHE_CONTENT") else None
 
 
 def model_for(settings) -> PortalModel:

@@ -16,6 +16,8 @@ import pelican.plugins.granular_signals
 from pelican import signals
 from pelican.generators import Generator
 
+from portal_model import kept_between_builds
+
 from .indexing import BUNDLE_FOLDER, Report
 
 log = logging.getLogger(__name__)
@@ -69,8 +71,7 @@ class IndexRun:
 
     def __init__(self, settings, pending_folders=()):
         self.started = time.perf_counter()
-        # Like Pelican's content cache: what is known of the last index is kept only when CACHE_CONTENT is on.
-        cache = os.path.join(settings["CACHE_PATH"], "search.json") if settings.get("CACHE_CONTENT") else None
+        cache = kept_between_builds(settings, "search.json")  # what is known of the last index
         options = dict(site=settings["OUTPUT_PATH"], shard_size=settings["SEARCH_SHARD_SIZE"],
                        parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache,
                        converted_editions=settings["SEARCH_CONVERTED_EDITIONS"], later=list(pending_folders))

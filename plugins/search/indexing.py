@@ -51,6 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -363,16 +364,17 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         shards = plan_shards(pages, shard_size)
         digests = run_stale(pool, shards)
         failures = {folder: run.result() for folder, (_, run) in runs.items()}
-    wanted = {shard.folder for shard in shards}
-    report = Report({}, len(shards), indexed=sorted(folder for folder, failure in failures.items()
-                                                    if not failure and folder in wanted),
-                    removed=remove_all_but(bundle, shards, {MANIFEST, characters}))
-    write_if_changed(bundle / characters, tables)
     converted = {lang: {"index": edition["index"], "folder": edition["folder"]}
                  for lang, edition in converted_editions.items() if (site / edition["folder"]).is_dir()}
-    for page in pages:
-        for lang in [page.lang, *(lang for lang, edition in converted.items() if edition["index"] == page.lang)]:
-            report.pages[lang] = report.pages.get(lang, 0) + 1
+    pages_per_edition = dict(Counter(page.lang for page in pages))
+    # A converted edition has a page for each of its original's.
+    pages_per_edition.update((lang, pages_per_edition[edition["index"]]) for lang, edition in converted.items()
+                             if edition["index"] in pages_per_edition)
+    wanted = {shard.folder for shard in shards}
+    report = Report(pages_per_edition, len(shards),
+                    indexed=sorted(folder for folder, failure in failures.items() if not failure and folder in wanted),
+                    removed=remove_all_but(bundle, shards, {MANIFEST, characters}))
+    write_if_changed(bundle / characters, tables)
     write_manifest(bundle, shards, digests, converted, characters)
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)

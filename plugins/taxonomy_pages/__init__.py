@@ -78,8 +78,8 @@ def write_no_pelican_taxonomy_pages(generator) -> None:
     yet Pelican works out each one's dated list before finding that out, comparing every item with
     every other: with the one author of all items, ~0.7 s at 10,000 items and four times that at
     20,000. The generator is given none to write; the context keeps them for templates."""
+    settings = generator.settings
     for attribute, empty, setting in PELICAN_TAXONOMIES:
-        settings = generator.settings
         if not (settings[f"{setting}_SAVE_AS"] or settings.get(f"{setting}_FEED_ATOM")
                 or settings.get(f"{setting}_FEED_RSS")):
             setattr(generator, attribute, empty())

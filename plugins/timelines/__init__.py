@@ -14,9 +14,8 @@ import json
 import os
 import re
 from dataclasses import dataclass, field as dataclass_field
-from urllib.parse import urlsplit
-
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from pelican import signals
@@ -24,7 +23,8 @@ from pelican.generators import Generator
 
 import portal_model
 from portal_model import (
-    DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, model_for, parse_partial_date, pinyin_slugs,
+    DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, kept_between_builds, model_for, parse_partial_date,
+    pinyin_slugs,
 )
 from strict_content import decode
 from strict_content.fast_reading import code_and_settings_fingerprint
@@ -215,13 +215,14 @@ def load_history(pelican) -> None:
 
 
 class KeptLabelSlugs:
-    """The pinyin of the history labels, kept between builds (with CACHE_CONTENT, like Pelican's
-    content cache): a build with no new label then starts no process for pypinyin (~1 s)."""
+    """The pinyin of the history labels, kept between builds (portal_model.kept_between_builds):
+    a build with no new label then starts no process for pypinyin (~1 s)."""
 
     FILE = "timeline-label-slugs.json"
 
     def __init__(self, settings):
-        self.path = Path(settings["CACHE_PATH"], self.FILE) if settings.get("CACHE_CONTENT") else None
+        kept = kept_between_builds(settings, self.FILE)
+        self.path = Path(kept) if kept else None
         # The slugs change with pinyin_slug's code (portal_model) or pypinyin's dictionaries.
         self.fingerprint = code_and_settings_fingerprint(settings, (), ("pypinyin",), (Path(portal_model.__file__),))
         self.known: dict[str, str] = {}
