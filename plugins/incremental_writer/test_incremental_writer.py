@@ -89,6 +89,18 @@ def test_keys_computed_by_the_workers_of_a_first_build_hold_for_the_next(tmp_pat
     assert len(before) > 50 and rewritten(before, output) == set()
 
 
+def test_a_build_that_emptied_the_output_first_is_followed_by_one_that_writes_nothing(tmp_path):
+    # The preview: its first build starts from an empty output, the next ones do not.
+    content = write_content(tmp_path / "content", corpus())
+    (tmp_path / "preview").mkdir()
+    output = cached_build(content, tmp_path / "preview" / "output", tmp_path / "cache", DELETE_OUTPUT_DIRECTORY=True)
+    before = stamps(output)
+
+    cached_build(content, output, tmp_path / "cache", DELETE_OUTPUT_DIRECTORY=False)
+
+    assert len(before) > 50 and rewritten(before, output) == set()
+
+
 def test_without_a_cache_no_key_is_computed(tmp_path, monkeypatch):
     from incremental_writer.pagekeys import PageKeys
 
