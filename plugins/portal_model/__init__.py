@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import pass_context
 from pelican import signals
 
+from .memory import forget_built_items
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LANGUAGES = ("zh", "en")
 STATUSES = ("published", "draft", "hidden")
@@ -417,4 +419,5 @@ def freeze_urls(generators) -> None:
 
 def register():
     signals.initialized.connect(install)
+    signals.finalized.connect(forget_built_items)
     signals.all_generators_finalized.connect(freeze_urls)

@@ -133,3 +133,17 @@ def test_memory_freed_in_the_middle_of_the_heap_goes_back_to_the_system():
     return_freed_memory()
     assert before - resident_mib() > 100
     del pinned
+
+
+def test_a_finished_build_leaves_none_of_its_items_in_memory(tmp_path):
+    # The preview builds again and again in one process: each build's items must go with it.
+    import gc
+
+    from sitebuild import build_site
+
+    item = "Title: 长三角第{n}号消息\nDate: 2019-03-0{n} 09:00\nFields: transport\n\n第{n}号消息的正文。\n"
+    build_site({f"news/item-{n}.md": item.format(n=n) for n in range(1, 4)}, tmp_path,
+               SEARCH_INDEX=False, OTHER_EDITIONS=[])
+    gc.collect()
+
+    assert [obj for obj in gc.get_objects() if isinstance(obj, Article)] == []
