@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import logging
 import os
 import re
@@ -143,6 +144,11 @@ class Counterparts:
         # A section page (listing, timeline, feeds …): every edition has it, but not its page 2.
         return None if LATER_PAGE.search(page_path) else page_path
 
+    @functools.cached_property
+    def digest(self) -> str:
+        # path_of is key_of turned around: key_of is all there is to it.
+        return hashlib.blake2b(repr(sorted(self.key_of.items())).encode(), digest_size=16).hexdigest()
+
 
 COUNTERPARTS = "PORTAL_COUNTERPARTS"
 
@@ -163,6 +169,11 @@ class EditionSwitch:
         if COUNTERPARTS not in self.settings:
             self.settings[COUNTERPARTS] = Counterparts(self.settings)
         return self.settings[COUNTERPARTS]
+
+    def cache_digest(self) -> str:
+        """What every page's links are made from, for plugins/incremental_writer: digested as an
+        object, its map of every item was read again for each build's keys (~0.8 s at 10,000 items)."""
+        return f"{self.here.key}|{self.siteurl}|{self.absolute_base}|{self.counterparts.digest}"
 
     def __call__(self, page_path: str) -> list[EditionLink]:
         links = []

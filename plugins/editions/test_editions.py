@@ -499,3 +499,20 @@ def test_a_cache_entry_is_a_second_name_of_its_page_and_never_written_over(tmp_p
     outcome = traditional.write_traditional(str(output), rewriter, set(), cache)
     assert outcome.written == 1 and converted.read_text(encoding="utf-8") == "<p>長三角</p>"
     assert converted.stat().st_nlink == (2 if links else 1)
+
+
+def test_a_translation_added_between_builds_reaches_the_switcher_of_the_item_it_translates(tmp_path):
+    # The preview keeps unchanged pages: the Chinese item's page must still learn of its new translation.
+    from sitebuild import write_content
+
+    files = {name: text for name, text in SITE.items() if name != "news/2018/g60.en.md"}
+    content = write_content(tmp_path / "content", files)
+    cached = dict(SEARCH_INDEX=False, CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+    output = build_site(content, tmp_path, **cached)
+    assert switcher(soup(output, ITEM))["en"]["href"] == "/en/"
+
+    write_content(content, {"news/2018/g60.en.md": SITE["news/2018/g60.en.md"]})
+    build_site(content, tmp_path, **cached)
+
+    assert switcher(soup(output, ITEM))["en"]["href"] == f"/en/{ITEM}"
+    assert switcher(soup(output, "news/2019/zh-only/"))["en"]["href"] == "/en/"
