@@ -16,6 +16,12 @@ For each it measures a full build from nothing, a rebuild with nothing changed,
 and a rebuild after editing one item (both with whatever cache that side
 keeps), and prints wall time, ms per article, peak memory (max RSS of the
 build process and its children, from wait4) and the ratio portal/stock.
+
+It then measures the rebuild an editor waits for while previewing: in one
+process that stays up, as `invoke livereload` (portal) and `pelican
+--autoreload` (stock: one Pelican instance run again) do, a first build from
+nothing, one item edited, and the rebuild after it (the row's time and CPU are
+the rebuild's; its memory is the peak of the whole process).
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ PELICAN = Path(sys.executable).parent / "pelican"
 COPIED_FOLDERS = ("pages", "timeline", "action-plan", "images")
 
 PHASES = ("full build", "rebuild, no change", "rebuild, one item edited")
+PREVIEW = "preview, one item edited"
+PREVIEW_RESULT = "preview rebuild:"
 
 # ---------------------------------------------------------------- the synthetic corpus
 
@@ -265,8 +273,63 @@ def run_side(side: str, work: Path, content: Path, edited: Path, profile: bool =
         results[phase] = measure(run, ROOT, log)
         if not results[phase].ok:
             break
+    if results[PHASES[-1]].ok:
+        results[PREVIEW] = measure_preview(side, work, content, edited)
     edited.write_bytes(original)
     return results
+
+
+def measure_preview(side: str, work: Path, content: Path, edited: Path) -> Measurement:
+    """The preview's rebuild after one edit, measured by a fresh process that stays up (preview_rebuild)."""
+    command = [sys.executable, __file__, "--preview-of", side, "--workdir", str(work), "--edited", str(edited)]
+    run = measure(command, ROOT, work / f"{side}-preview.log")
+    reported = [line for line in run.log.splitlines() if line.startswith(PREVIEW_RESULT)]
+    if not (run.ok and reported):
+        return Measurement(run.seconds, run.cpu_seconds, run.peak_mib, False, run.log)
+    rebuild = json.loads(reported[-1].removeprefix(PREVIEW_RESULT))
+    return Measurement(rebuild["seconds"], rebuild["cpu_seconds"], run.peak_mib, True, run.log)
+
+
+def preview_rebuild(side: str, work: Path, edited: Path) -> None:
+    """In this process: a first build from nothing, one edit, the rebuild; prints the rebuild's figures."""
+    content = work / "content"
+    output, cache = work / f"output-{side}-preview", work / f"cache-{side}-preview"
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    if side == "portal":
+        sys.path.insert(0, str(ROOT))
+        import tasks
+
+        builds = tasks.preview_builds(str(content), str(output), wait_for_change=lambda *watched: None,
+                                      CACHE_PATH=str(cache))
+
+        def build():
+            return next(builds)  # None, or why the content was refused
+    else:
+        from pelican import Pelican
+        from pelican.settings import read_settings
+
+        side_commands(side, work, content)  # writes the stock settings file
+        stock = Pelican(read_settings(str(work / "stock_settings.py"),
+                                      override={"OUTPUT_PATH": str(output), "CACHE_PATH": str(cache)}))
+        build = stock.run
+    original = edited.read_bytes()
+    try:
+        if build():
+            sys.exit("the first build failed")
+        edit_item(edited)
+        started, cpu = time.perf_counter(), cpu_seconds()
+        if build():
+            sys.exit("the rebuild failed")
+        figures = {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu}
+    finally:
+        edited.write_bytes(original)
+    print(PREVIEW_RESULT, json.dumps(figures), flush=True)
+
+
+def cpu_seconds() -> float:
+    """User and system time of this process and of the processes it has waited for."""
+    return sum(os.times()[:4])
 
 
 def benchmark(articles: int, work: Path, sides=("portal", "stock"), profile: bool = False) -> dict:
@@ -329,7 +392,7 @@ def format_table(results: dict, articles: int) -> str:
             return f"{'—' if run is None else 'FAILED':>9} {'':>8} {'':>7} {'':>6}"
         return f"{run.seconds:9.2f} {1000 * run.seconds / articles:8.2f} {run.cpu_seconds:7.2f} {run.peak_mib:6.0f}"
 
-    for phase in PHASES:
+    for phase in (*PHASES, PREVIEW):
         ours, theirs = portal.get(phase), stock.get(phase)
         ratio = (f"{ours.seconds / theirs.seconds:12.2f}"
                  if ours and theirs and ours.ok and theirs.ok else f"{'—':>12}")
@@ -359,7 +422,13 @@ def main(argv=None) -> int:
     parser.add_argument("--editions", action="store_true",
                         help="instead: the three editions and the index against zh-Hans alone (issue 8)")
     parser.add_argument("--rounds", type=int, default=1, help="with --editions: build every row this many times")
+    # The preview's process, started by measure_preview.
+    parser.add_argument("--preview-of", choices=("portal", "stock"), help=argparse.SUPPRESS)
+    parser.add_argument("--edited", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.preview_of:
+        preview_rebuild(options.preview_of, Path(options.workdir), Path(options.edited))
+        return 0
     work = Path(options.workdir) if options.workdir else Path(tempfile.mkdtemp(prefix="portal-bench-"))
     sides = (options.only,) if options.only else ("portal", "stock")
     if options.editions:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sitebuild import tree_differences
 from benchmark import (
-    PHASES, benchmark, edit_item, editions_budget, failures, format_budget, format_table, generate_corpus, measure,
+    PHASES, PREVIEW, benchmark, edit_item, editions_budget, failures, format_budget, format_table, generate_corpus, measure,
     side_commands,
 )
 
@@ -23,12 +23,13 @@ def test_smoke_run_prints_every_phase_for_both_sides(tmp_path):
 
     assert failures(results) == []
     rows = format_table(results, ARTICLES).splitlines()[2:]
-    assert [row[:26].strip() for row in rows] == list(PHASES)
+    assert [row[:26].strip() for row in rows] == [*PHASES, PREVIEW]
     assert all("FAILED" not in row and "—" not in row for row in rows)
-    # The last phase's output shows the edit: the cache did not serve a stale item.
-    edited = [page for page in (tmp_path / "output-portal" / "news").rglob("index.html")
-              if EDIT_NOTE in page.read_text(encoding="utf-8")]
-    assert len(edited) == 1
+    # The rebuilds after the edit show it: the cache did not serve a stale item.
+    for output in ("output-portal", "output-portal-preview", "output-stock-preview"):
+        edited = [page for page in (tmp_path / output / "news").rglob("index.html")
+                  if EDIT_NOTE in page.read_text(encoding="utf-8")]
+        assert len(edited) == 1, output
 
 
 def test_synthetic_corpus_builds_every_item_field_and_province(tmp_path):
