@@ -20,6 +20,7 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import opencc
 
@@ -189,8 +190,7 @@ def stamp(path: str) -> tuple[int, int] | None:
     return status.st_mtime_ns, status.st_size
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):  # a tuple: the manifest of a large site is unpickled on every build
     """One converted file as a run left it: the source's stamp, the cache entry, the result's stamp."""
 
     site_path: str

@@ -255,12 +255,17 @@ class Fingerprints:
 
     @staticmethod
     def stamp(item: Content) -> str | None:
-        """What an item's own data is made from besides the build's code and settings."""
+        """What an item's own data is made from besides the build's code and settings.
+
+        Its address is made from its slug, date and language, given by the file or assigned
+        across files (slug numbering): the URL (kept by portal_model) tells them all. Not
+        `save_as`, which Pelican formats anew on every read, from the same values.
+        """
         try:
             status = os.stat(item.source_path)
         except (OSError, TypeError):
             return None
-        return f"{status.st_mtime_ns}:{status.st_size}:{item.url}:{item.save_as}:{getattr(item, 'slug', '')}"
+        return f"{status.st_mtime_ns}:{status.st_size}:{item.url}:{getattr(item, 'slug', '')}"
 
 
 def settings_digest(settings) -> str:

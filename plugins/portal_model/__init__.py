@@ -184,7 +184,13 @@ def parse_datetime(value) -> datetime:
     """Parse a news item's `Date:` as Asia/Shanghai local time; ValueError in plain words."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-    text = str(value).strip()
+    return parse_datetime_text(str(value).strip())
+
+
+# Every build asks again for the dates of every item (the edition switch, the check, the
+# timelines); the preview's builds share one process. A bad date raises, and is not kept.
+@functools.lru_cache(maxsize=1 << 16)
+def parse_datetime_text(text: str) -> datetime:
     match = DATETIME.match(text)
     if not match:
         raise ValueError(f'日期 "{text}" 格式不对,应写作 2019-01-03 或 2019-01-03 09:00')

@@ -22,7 +22,10 @@ def remember_page(path, context):
     settings = context.get("PORTAL") and context["PORTAL"].settings
     if settings is None or not path.endswith(".html"):
         return
-    relative = os.path.relpath(path, settings["OUTPUT_PATH"]).replace(os.sep, "/")
+    output = settings["OUTPUT_PATH"].rstrip(os.sep) + os.sep
+    # The writer joins every page's path to OUTPUT_PATH; relpath would normalise both for each page.
+    relative = path[len(output):] if path.startswith(output) else os.path.relpath(path, output)
+    relative = relative.replace(os.sep, "/")
     if relative in NOT_LISTED:
         return
     item = context.get("article") or context.get("page")
