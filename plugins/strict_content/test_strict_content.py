@@ -1,5 +1,6 @@
 """Builds of small sites: what the strict reading lets through, and what it refuses."""
 
+import os
 import pickle
 import re
 import sys
@@ -180,6 +181,34 @@ def test_with_the_content_cache_unchanged_files_are_not_read_again_and_every_pro
     fields = [field for field in settings_for(content, tmp_path)["FIELDS"] if field["key"] != "innovation"]
     slugs, problems = check(FIELDS=fields)
     assert len(read) == 5 and "未知领域 “innovation”" in {p.message.split(" —")[0] for p in problems}
+
+
+def test_the_preview_keeps_the_records_it_saved_until_another_build_replaces_the_file(tmp_path):
+    import shutil
+
+    import strict_content
+    from portal_model import model_for
+    from sitebuild import settings_for, write_content
+    from strict_content import checked_files
+
+    content = write_content(tmp_path / "content", {"news/a.md": item(), "news/b.md": item(title="另一条")})
+    settings = settings_for(content, tmp_path / "output", CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
+
+    def slugs():
+        return {path.rsplit("/", 1)[-1]: source.slug
+                for path, source in strict_content.check_content(model_for(dict(settings))).items()}
+
+    built = slugs()
+    # What this process remembers is what it uses while the file is the one it wrote …
+    path, identity, fingerprint, records = checked_files._remembered
+    a = next(name for name in records if name.endswith("a.md"))
+    checked_files._remembered = (path, identity, fingerprint,
+                                 {**records, a: records[a]._replace(meta={**records[a].meta, "slug": "remembered"})})
+    assert slugs()["a.md"] == "remembered"
+    # … and not once another build has written it (here: the same records, copied into place).
+    shutil.copyfile(path, path + ".copy")
+    os.replace(path + ".copy", path)
+    assert slugs() == built
 
 
 def test_many_files_are_checked_on_every_core_with_the_same_result(tmp_path, monkeypatch):
