@@ -72,7 +72,7 @@ class TimelineEvent:
 
 # ---------------------------------------------------------------- history files
 
-class HistoryLoader(yaml.SafeLoader):
+class HistoryLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when installed: 4x faster
     """Safe YAML that keeps dates as text, so 2018-02-30 is one entry's problem, not a crash."""
 
 
