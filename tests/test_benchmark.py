@@ -66,6 +66,25 @@ def test_cached_rebuild_after_an_edit_equals_a_plain_full_build(tmp_path):
     assert tree_differences(tmp_path / "rebuilt", output) == []
 
 
+def test_a_build_into_an_emptied_output_from_the_cache_equals_a_plain_full_build(tmp_path):
+    """invoke build and publications empty the output first: pages, editions and index come from the cache."""
+    generate_corpus(tmp_path / "content", ARTICLES)
+    cached, output, cache = side_commands("portal", tmp_path, tmp_path / "content")
+    assert measure(cached, tmp_path, tmp_path / "first.log").ok
+    first_index = sorted(path.relative_to(output) for path in (output / "pagefind").rglob("*"))
+    emptied = measure([*cached, "--delete-output-directory"], tmp_path, tmp_path / "emptied.log")
+    assert emptied.ok, emptied.log
+    assert sorted(path.relative_to(output) for path in (output / "pagefind").rglob("*")) == first_index
+    shutil.move(output, tmp_path / "emptied")
+    shutil.rmtree(cache)
+    plain, _, _ = side_commands("portal", tmp_path, tmp_path / "content", "CACHE_CONTENT=false")
+
+    clean = measure(plain, tmp_path, tmp_path / "clean.log")
+
+    assert clean.ok, clean.log
+    assert tree_differences(tmp_path / "emptied", output) == []
+
+
 def test_editions_budget_builds_zh_hans_alone_then_more(tmp_path):
     results = editions_budget(ARTICLES, tmp_path)
 

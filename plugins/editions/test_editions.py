@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import re
+import shutil
 
 import feedparser
 import pytest
@@ -417,6 +418,29 @@ def write_pages(output, pages):
 def traditional_files(output):
     edition = output / "zh-hant"
     return {str(path.relative_to(edition)): path.read_bytes() for path in edition.rglob("*") if path.is_file()}
+
+
+def test_an_emptied_edition_is_filled_from_the_cache_without_reading_its_unchanged_sources(tmp_path, monkeypatch):
+    # invoke build and every publication start from an empty output folder.
+    from editions import traditional
+
+    output, cache = tmp_path / "output", str(tmp_path / "cache")
+    rewriter = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "zh-hant"}))
+    write_pages(output, {"news/a/index.html": "<p>长三角</p>", "news/b/index.html": "<p>经济</p>"})
+    traditional.write_traditional(str(output), rewriter, set(), cache)
+    first = traditional_files(output)
+    shutil.rmtree(output / "zh-hant")
+    write_pages(output, {"news/b/index.html": "<p>发展</p>"})  # edited since
+
+    def read(path, mode="r", *args, **kwargs):
+        assert "news/a" not in str(path), "an unchanged page was read"
+        return open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(traditional, "open", read, raising=False)
+    outcome = traditional.write_traditional(str(output), rewriter, set(), cache)
+
+    assert outcome.written == 2
+    assert traditional_files(output) == {**first, "news/b/index.html": "<p>發展</p>".encode()}
 
 
 @pytest.mark.parametrize("cached", [False, True])

@@ -16,13 +16,14 @@ import os
 import pickle
 import posixpath
 import re
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import opencc
+
+from portal_model import link_or_copy
 
 # Standard Traditional characters, no regional vocabulary: see README.md.
 CONVERSION = "s2t"
@@ -239,6 +240,15 @@ class ConvertedFiles:
         self.written[site_path] = record
         return True
 
+    def converted_before(self, site_path: str, source: tuple[int, int] | None) -> str | None:
+        """The entry the last run converted this source into, if the source still has its stamp:
+        an emptied output (invoke build, a publication) is filled again without reading it."""
+        record = self.previous.get(site_path)
+        if record is None or record.source != source or record.entry is None:
+            return None
+        kept = os.path.join(self.folder, record.entry)
+        return kept if os.path.exists(kept) else None
+
     def entry(self, source: bytes, site_path: str) -> str:
         return hashlib.blake2b(b"\0".join((self.salt, site_path.encode(), source))).hexdigest()
 
@@ -264,14 +274,18 @@ class Conversion:
 
     def write(self, path: str, site_path: str, destination: str) -> Written:
         source_stamp = stamp(path)
-        with open(path, "rb") as handle:
-            source = handle.read()
         os.makedirs(os.path.dirname(destination), exist_ok=True)
-        entry = self.cache.entry(source, site_path) if self.cache else None
-        cached = os.path.join(self.cache.folder, entry) if entry else None
         # Never written over: the last run's file may be a cache entry under a second name.
         with contextlib.suppress(FileNotFoundError):
             os.remove(destination)
+        converted = self.cache.converted_before(site_path, source_stamp) if self.cache else None
+        if converted:
+            link_or_copy(converted, destination)
+            return Written(site_path, source_stamp, os.path.basename(converted), stamp(destination))
+        with open(path, "rb") as handle:
+            source = handle.read()
+        entry = self.cache.entry(source, site_path) if self.cache else None
+        cached = os.path.join(self.cache.folder, entry) if entry else None
         if cached and os.path.exists(cached):
             link_or_copy(cached, destination)
         else:
@@ -282,15 +296,6 @@ class Conversion:
             if cached:
                 link_or_copy(destination, cached)
         return Written(site_path, source_stamp, entry, stamp(destination))
-
-
-def link_or_copy(existing: str, new: str) -> None:
-    """`new` as a second name of `existing` (a hard link: no copying, no second copy on disk),
-    or as a copy where the file system has no link between them (another device …)."""
-    try:
-        os.link(existing, new)
-    except OSError:
-        shutil.copyfile(existing, new)
 
 
 # Converting is independent per file: with many files, each core takes a share.

@@ -47,18 +47,34 @@ def asset_filter(settings):
     @pass_context
     def asset(_context, name: str) -> str:
         if name not in written:
-            source = theme_file(settings, name)
-            url_path = "/".join(filter(None, [settings["THEME_STATIC_DIR"],
-                                              fingerprinted_name(name, source.read_bytes())]))
-            destination = Path(settings["OUTPUT_PATH"], url_path)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
+            url_path = write_copy(settings, name, theme_file(settings, name))
             # The page's address, resolved: the English run's static folder is "../static",
             # and "/en/../static/…" works but is not the address of the file.
             written[name] = urljoin(f"{settings['SITEURL']}/", url_path)
         return written[name]
 
     return asset
+
+
+def write_copy(settings, name: str, source: Path) -> str:
+    """Write the hashed copy of the theme file `name` (unless it is there); its path in the output."""
+    url_path = "/".join(filter(None, [settings["THEME_STATIC_DIR"], fingerprinted_name(name, source.read_bytes())]))
+    destination = Path(settings["OUTPUT_PATH"], url_path)
+    if not destination.exists():  # the name is its content's: one there is this file
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+    return url_path
+
+
+def write_every_copy(pelican):
+    """A hashed copy of every theme file, whether or not a page was rendered in this build: pages
+    that plugins/incremental_writer put back unrendered (an emptied output) link theirs too."""
+    settings = pelican.settings
+    for folder in settings["THEME_STATIC_PATHS"]:
+        root = Path(settings["THEME"], folder)
+        for source in sorted(root.rglob("*")):
+            if source.is_file():
+                write_copy(settings, source.relative_to(root).as_posix(), source)
 
 
 def add_filter(generator):
@@ -68,3 +84,4 @@ def add_filter(generator):
 
 def register():
     signals.generator_init.connect(add_filter)
+    signals.finalized.connect(write_every_copy)

@@ -10,7 +10,10 @@ the documented `get_writer` signal) that
   template (with everything it extends, includes and imports) can read
   (pagekeys.py);
 - does not render or write a page whose key equals the one recorded when its
-  file was last written, if that file is still there;
+  file was last written, if that file is still there; into an emptied output
+  (`invoke build`, a publication) it links the page kept under that key back
+  from CACHE_PATH (rendered.py), while a process of its own deletes the old
+  output beside the build (emptying.py);
 - renders the others after the generators are done, in one forked worker
   process per core, before any `finalized` receiver reads the output; a page
   that is rendered whatever its key (it has none recorded, as on a first build)
@@ -39,12 +42,15 @@ from pelican.writers import Writer
 
 from portal_model.memory import return_freed_memory
 
+from .emptying import start_emptying, wait_for_emptying
 from .pagekeys import PageKeys
+from .rendered import RenderedPages
 from .workers import Job, PageContext, render_in_workers
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "written-pages.json"
+STORE = "rendered-pages"  # rendered.py
 DEFAULTS = {
     # Fewer pages than this to render are rendered in the build process: forking costs more.
     "PARALLEL_WRITING_MIN_PAGES": 100,
@@ -76,6 +82,7 @@ class IncrementalWriter(Writer):
         # Keys are for the next build: none without a cache to keep them in.
         self.keys = PageKeys(self.settings) if self.settings.get("CACHE_CONTENT") else None
         self.manifest_path = os.path.join(self.settings["CACHE_PATH"], MANIFEST)
+        self.store = RenderedPages(os.path.join(self.settings["CACHE_PATH"], STORE)) if self.keys else None
         manifest = self.load_manifest()
         self.previous: dict[str, str | None] = manifest.get("pages", {})
         if self.keys and manifest.get("build") == self.keys.build:
@@ -86,7 +93,7 @@ class IncrementalWriter(Writer):
         self.jobs: list[tuple] = []
         self.bases: dict[tuple, tuple[dict, tuple]] = {}  # page context names -> (context, values)
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
-        self.skipped = 0
+        self.skipped = self.restored = 0
         # Only one build's writer waits at a time (each is flushed before the runs that `finalized`
         # starts): one left by a failed build would keep its pages' contexts, in a preview for ever.
         _writers.clear()
@@ -113,14 +120,18 @@ class IncrementalWriter(Writer):
         self.not_written.add(path)
         keyed_later = False
         if self.keys is not None:
-            if self.previous.get(name) is not None and os.path.exists(path):
-                self.written[name] = self.keys.key(template, localcontext)
-                if self.written[name] == self.previous[name]:
+            if self.previous.get(name) is not None:
+                key = self.written[name] = self.keys.key(template, localcontext)
+                if key == self.previous[name] and os.path.exists(path):
                     self.skipped += 1
+                    return
+                # An emptied output (invoke build, a publication): the page as it was written.
+                if key is not None and self.store.restore(name, key, path):
+                    self.restored += 1
                     return
             else:
                 keyed_later = True  # rendered whatever its key: keyed where it is rendered
-        self.jobs.append(Job(template, self.compact(localcontext), path, name, keyed_later))
+        self.jobs.append(Job(template, self.compact(localcontext), path, name, keyed_later, self.written[name]))
 
     def compact(self, localcontext: dict) -> PageContext:
         """The page's context as the values that differ from the first page with the same names.
@@ -150,12 +161,12 @@ class IncrementalWriter(Writer):
         workers = self.settings["PARALLEL_WRITING_WORKERS"] or len(os.sched_getaffinity(0))
         if len(self.jobs) < self.settings["PARALLEL_WRITING_MIN_PAGES"]:
             workers = 1
-        self.written.update(render_in_workers(self.jobs, workers, self.keys))
+        self.written.update(render_in_workers(self.jobs, workers, self.keys, self.store))
         rendered = len(self.jobs)
         self.jobs, self.bases = [], {}
         self.remove_vanished_pages()
         if self.settings.get("CACHE_CONTENT"):
-            os.makedirs(os.path.dirname(self.manifest_path), exist_ok=True)
+            self.store.forget_all_but(self.written)
             # With what each template reads (parsing them all again costs ~1 s a run) and the
             # digests of the items' own data (~0.5 ms an item).
             templates = {name: (sorted(read), used) for name, (read, used) in self.keys.templates.items()}
@@ -167,8 +178,9 @@ class IncrementalWriter(Writer):
         # the other editions' runs and the search index come after, in this same process.
         self.keys = None
         return_freed_memory()
-        log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %.2f s",
-                 rendered, workers, "" if workers == 1 else "s", self.skipped, time.perf_counter() - started)
+        log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %d restored, %.2f s",
+                 rendered, workers, "" if workers == 1 else "s", self.skipped, self.restored,
+                 time.perf_counter() - started)
 
     def remove_vanished_pages(self) -> None:
         for name in self.previous.keys() - self.written.keys():
@@ -205,5 +217,7 @@ def flush_before_finalized(original_send):
 
 def register():
     signals.get_writer.connect(get_writer)
+    signals.get_generators.connect(start_emptying)
+    signals.finalized.connect(wait_for_emptying)
     if not getattr(signals.finalized.send, "flushes_writer", False):
         signals.finalized.send = flush_before_finalized(signals.finalized.send)

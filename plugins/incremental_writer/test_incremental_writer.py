@@ -11,6 +11,8 @@ from pelican.settings import read_settings
 
 from incremental_writer import IncrementalWriter
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
+from incremental_writer import workers
+from incremental_writer.rendered import RenderedPages
 from incremental_writer.workers import Job, PageContext, RenderingFailed, render_in_workers
 from sitebuild import build_site, tree_differences, write_content
 
@@ -101,6 +103,47 @@ def test_a_build_that_emptied_the_output_first_is_followed_by_one_that_writes_no
     assert len(before) > 50 and rewritten(before, output) == set()
 
 
+def test_an_emptied_output_gets_every_unchanged_page_back_without_rendering_it(site, monkeypatch):
+    # invoke build and every publication start from an empty output folder.
+    content, output, tmp_path = site
+    shutil.copytree(output, tmp_path / "first")
+    monkeypatch.setattr(workers, "render", lambda *args: pytest.fail(f"{args[2]} was rendered again"))
+
+    cached_build(content, output, tmp_path / "cache", DELETE_OUTPUT_DIRECTORY=True)
+
+    assert tree_differences(tmp_path / "first", output) == []  # the stylesheets they link included
+    monkeypatch.undo()
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
+def test_an_emptied_output_keeps_what_output_retention_names_and_nothing_is_left_beside_it(site):
+    content, output, tmp_path = site
+    (output / ".git").mkdir()
+    (output / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (output / "old-page.html").write_text("<p>旧页面</p>", encoding="utf-8")
+
+    cached_build(content, output, tmp_path / "cache", DELETE_OUTPUT_DIRECTORY=True, OUTPUT_RETENTION=[".git"])
+
+    assert (output / ".git" / "HEAD").read_text(encoding="utf-8") == "ref: refs/heads/main\n"
+    assert not (output / "old-page.html").exists()
+    assert (output / "news/2019/item-1/index.html").exists()
+    assert sorted(path.name for path in output.parent.iterdir()) == ["output"]
+
+
+def test_a_page_written_anew_leaves_the_page_kept_under_its_old_key_as_it_was(tmp_path):
+    store = RenderedPages(str(tmp_path / "kept"))
+    page = PageContext({}, (("name", "第一版"),))
+    job = Job(Template(), page, str(tmp_path / "output/a/index.html"), "a/index.html", False, "key-1")
+    render_in_workers([job], workers=1, store=store)
+    render_in_workers([job._replace(context=PageContext({}, (("name", "第二版"),)), key="key-2")],
+                      workers=1, store=store)
+
+    assert store.restore("a/index.html", "key-1", job.path)
+    assert Path(job.path).read_text(encoding="utf-8") == "<p>第一版</p>"
+    store.forget_all_but({"a/index.html": "key-1"})
+    assert not store.restore("a/index.html", "key-2", job.path)
+
+
 def test_without_a_cache_no_key_is_computed(tmp_path, monkeypatch):
     from incremental_writer.pagekeys import PageKeys
 
@@ -183,7 +226,7 @@ class Template:
 
 def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_path):
     jobs = [Job(Template(fail_on="page-3"), PageContext({}, (("name", f"page-{n}"),)),
-                str(tmp_path / f"page-{n}/index.html"), f"page-{n}/index.html", False) for n in range(6)]
+                str(tmp_path / f"page-{n}/index.html"), f"page-{n}/index.html", False, None) for n in range(6)]
 
     with pytest.raises(RenderingFailed) as failure:
         render_in_workers(jobs, workers=2)

@@ -15,6 +15,8 @@ import os
 import traceback
 from typing import NamedTuple
 
+from .rendered import remove
+
 
 class RenderingFailed(RuntimeError):
     pass
@@ -39,45 +41,52 @@ class Job(NamedTuple):
     path: str  # absolute
     name: str  # relative to the output
     keyed_here: bool  # its key is computed where it is rendered
+    key: str | None  # computed by the build process (keyed_here: not yet)
 
 
 def render(template, context: dict, path) -> None:
     output = template.render(context)
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    remove(path)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(output)
 
 
-def render_share(jobs: list[Job], share: int, workers: int, keys) -> tuple[list[str], dict]:
-    """Render this share of the jobs; (errors, {page: key} of the pages keyed here)."""
+def render_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> tuple[list[str], dict]:
+    """Render this share of the jobs, keeping each keyed page in `store`;
+    (errors, {page: key} of the pages keyed here)."""
     errors, computed = [], {}
     for job in jobs[share::workers]:
         try:
             context = job.context.as_dict()
+            key = job.key
             if job.keyed_here:
-                computed[job.name] = keys.key(job.template, context)
+                key = computed[job.name] = keys.key(job.template, context)
             render(job.template, context, job.path)
+            if store and key:
+                store.keep(job.name, key, job.path)
         except Exception:  # noqa: BLE001 — reported by the build process, page by page
             errors.append(f"{job.path}:\n{traceback.format_exc()}")
     return errors, computed
 
 
-def report_share(jobs: list[Job], share: int, workers: int, keys, pipe) -> None:
+def report_share(jobs: list[Job], share: int, workers: int, keys, store, pipe) -> None:
     """A worker's share, reported as JSON: errors, keys, and the item digests it computed."""
     known = set(keys.fingerprints.fresh) if keys else set()
-    errors, computed = render_share(jobs, share, workers, keys)
+    errors, computed = render_share(jobs, share, workers, keys, store)
     fresh = {item: entry for item, entry in keys.fingerprints.fresh.items() if item not in known} if keys else {}
     pipe.write(json.dumps({"errors": errors, "keys": computed, "fresh": fresh}).encode("utf-8", "replace"))
 
 
-def render_in_workers(jobs: list[Job], workers: int, keys=None) -> dict:
-    """Render and write every page of `jobs`; return the keys computed for the jobs keyed here
-    (their item digests join `keys`); raise RenderingFailed naming the pages that failed."""
+def render_in_workers(jobs: list[Job], workers: int, keys=None, store=None) -> dict:
+    """Render and write every page of `jobs` (each keyed one also into `store`, a RenderedPages);
+    return the keys computed for the jobs keyed here (their item digests join `keys`);
+    raise RenderingFailed naming the pages that failed."""
     if keys:  # each template is parsed once, here, and kept with the keys
         for template in {job.template for job in jobs if job.keyed_here}:
             keys.template_variables(template)
     if workers <= 1 or len(jobs) < 2:
-        errors, computed = render_share(jobs, 0, 1, keys)
+        errors, computed = render_share(jobs, 0, 1, keys, store)
     else:
         children = []
         for share in range(workers):
@@ -88,7 +97,7 @@ def render_in_workers(jobs: list[Job], workers: int, keys=None) -> dict:
                 status = 0
                 try:
                     with os.fdopen(writer, "wb") as pipe:
-                        report_share(jobs, share, workers, keys, pipe)
+                        report_share(jobs, share, workers, keys, store, pipe)
                 except BaseException:  # noqa: BLE001 — a worker must never return into the build
                     status = 1
                 os._exit(status)

@@ -11,6 +11,7 @@ import functools
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field as dataclass_field
@@ -375,6 +376,20 @@ def kept_between_builds(settings, name: str) -> str | None:
     """Where a plugin keeps `name` from one build to the next (in CACHE_PATH); None when the site
     keeps nothing: like Pelican's content cache, only with CACHE_CONTENT on."""
     return os.path.join(settings["CACHE_PATH"], name) if settings.get("CACHE_CONTENT") else None
+
+
+def link_or_copy(existing: str, new: str) -> None:
+    """`new` as a second name of `existing` (a hard link: no copying, no second copy on disk),
+    or as a copy where the file system has no link between them (another device …).
+
+    A file with two names must never be written in place: whoever changes one writes a new file.
+    """
+    try:
+        os.link(existing, new)
+    except FileExistsError:
+        raise  # never copied over: that would write the file in place
+    except OSError:
+        shutil.copyfile(existing, new)
 
 
 def model_for(settings) -> PortalModel:

@@ -71,6 +71,7 @@ BUNDLE_FOLDER = "pagefind"
 # What the search page loads: {"indexes": {lang: [{"path": "zh-cn/2019/", "tag": digest}, ...]},
 # "converted": {lang: {"index": lang, "folder": "zh-hant/"}}, "characters": file of scripts.py's tables}.
 MANIFEST = "shards.json"
+KEPT_BUNDLES = "search-bundles"  # beside the cache file: KeptBundles
 
 START_TAG = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*>")
 ANY_TAG = re.compile(r"<[^>]*>")
@@ -227,8 +228,10 @@ def traditional_fixes(regions: list[str], editions: dict[str, dict]) -> dict[str
     return {lang: fixes(text, converter(edition["conversion"]).convert(text)) for lang, edition in editions.items()}
 
 
-def run_pagefind(site: Path, shard: Shard, bundle: Path, converted_editions: dict[str, dict]) -> str | None:
-    """Index one shard into bundle/<lang>/<period>/; return Pagefind's output if it failed."""
+def run_pagefind(site: Path, shard: Shard, bundle: Path, converted_editions: dict[str, dict],
+                 kept: KeptBundles | None = None, digest: str = "") -> str | None:
+    """Index one shard into bundle/<lang>/<period>/, keeping it in `kept` under `digest`;
+    return Pagefind's output if it failed."""
     target = bundle / shard.folder
     partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -258,7 +261,49 @@ def run_pagefind(site: Path, shard: Shard, bundle: Path, converted_editions: dic
                 unused.unlink()
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
+    if kept:
+        kept.keep(target, digest)
     return None
+
+
+class KeptBundles:
+    """Each shard's bundle as Pagefind wrote it, by the shard's digest, beside the cache file.
+
+    `invoke build` and every publication start from an emptied output folder: without
+    these, each of them ran Pagefind over every page again although no shard had changed.
+    Kept as second names of the bundle's files (hard links), never written in place:
+    Pagefind writes a new folder, which replaces the old one.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def keep(self, bundle: Path, digest: str) -> None:
+        kept = self.folder / digest
+        shutil.rmtree(kept, ignore_errors=True)
+        link_tree(bundle, kept)
+
+    def restore(self, digest: str, bundle: Path) -> bool:
+        """Put the bundle kept under `digest` at `bundle`; False when there is none."""
+        kept = self.folder / digest
+        if not (kept / "pagefind-entry.json").exists():
+            return False
+        shutil.rmtree(bundle, ignore_errors=True)
+        link_tree(kept, bundle)
+        return True
+
+    def forget_all_but(self, digests: Iterable[str]) -> None:
+        if self.folder.is_dir():
+            for kept in set(os.listdir(self.folder)) - set(digests):
+                shutil.rmtree(self.folder / kept, ignore_errors=True)
+
+
+def link_tree(source: Path, destination: Path) -> None:
+    """A copy of the folder made of hard links, or of copies on another file system. (This process
+    does not import portal_model's link_or_copy: it would bring Pelican, ~0.2 s to start.)"""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    same_device = os.stat(source).st_dev == os.stat(destination.parent).st_dev
+    shutil.copytree(source, destination, copy_function=os.link if same_device else shutil.copy2)
 
 
 def remove_all_but(bundle: Path, shards: list[Shard], kept_files: set[str]) -> list[str]:
@@ -336,6 +381,7 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     default_traditional()  # before the workers fork, so that they share it
     indexed = dict(stored["shards"])  # shard folder: digest of what its files hold
     runs: dict[str, tuple[str, object]] = {}  # shard folder: (digest, its run)
+    kept = KeptBundles(cache.with_name(KEPT_BUNDLES)) if cache else None
 
     def run_stale(pool, shards: list[Shard]) -> dict[str, str]:
         """Start Pagefind for each shard not already indexed as it is now, by this run or the last build's."""
@@ -348,7 +394,10 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
                 started[1].result()  # planned anew: never two runs into one folder at once
             elif indexed.get(shard.folder) == digest and (bundle / shard.folder / "pagefind-entry.json").exists():
                 continue
-            runs[shard.folder] = digest, pool.submit(run_pagefind, site, shard, bundle, converted_editions)
+            elif kept and kept.restore(digest, bundle / shard.folder):
+                continue
+            runs[shard.folder] = digest, pool.submit(run_pagefind, site, shard, bundle, converted_editions,
+                                                     kept, digest)
         return digests
 
     # Processes, not threads: making a shard's copy (reading its pages, the fixes) is Python,
@@ -379,6 +428,7 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)
         done = {folder: digest for folder, digest in digests.items() if not failures.get(folder)}
+        kept.forget_all_but(done.values())
         cache.write_text(json.dumps({"version": current, "pages": record, "shards": done}), encoding="utf-8")
     errors = [failure for failure in failures.values() if failure]
     if errors:

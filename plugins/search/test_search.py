@@ -564,6 +564,18 @@ def shard_files(output: Path) -> dict[str, tuple[int, int]]:
             for folders in shards(output).values() for folder in folders}
 
 
+def test_an_emptied_output_gets_its_shards_back_without_indexing_them_again(tmp_path):
+    # invoke build and every publication start from an empty output folder.
+    output = build_site(SHARDED_SITE, tmp_path, SEARCH_SHARD_SIZE=2)
+    first = shard_files(output)
+    manifest = (output / "pagefind" / "shards.json").read_text(encoding="utf-8")
+
+    build_site(tmp_path / "content", tmp_path, SEARCH_SHARD_SIZE=2, DELETE_OUTPUT_DIRECTORY=True)
+
+    assert shard_files(output) == first, "the very files of the first build, not a new Pagefind run"
+    assert (output / "pagefind" / "shards.json").read_text(encoding="utf-8") == manifest
+
+
 def test_a_rebuild_indexes_again_only_the_shards_whose_pages_changed(tmp_path):
     output = build_site(SHARDED_SITE, tmp_path, SEARCH_SHARD_SIZE=2)
     first = shard_files(output)
