@@ -430,7 +430,7 @@ def test_an_emptied_edition_is_filled_from_the_cache_without_reading_its_unchang
     traditional.write_traditional(str(output), rewriter, set(), cache)
     first = traditional_files(output)
     shutil.rmtree(output / "zh-hant")
-    write_pages(output, {"news/b/index.html": "<p>发展</p>"})  # edited since
+    write_pages(output, {"news/b/index.html": "<p>长三角发展</p>"})  # edited since
 
     def read(path, mode="r", *args, **kwargs):
         assert "news/a" not in str(path), "an unchanged page was read"
@@ -440,7 +440,7 @@ def test_an_emptied_edition_is_filled_from_the_cache_without_reading_its_unchang
     outcome = traditional.write_traditional(str(output), rewriter, set(), cache)
 
     assert outcome.written == 2
-    assert traditional_files(output) == {**first, "news/b/index.html": "<p>發展</p>".encode()}
+    assert traditional_files(output) == {**first, "news/b/index.html": "<p>長三角發展</p>".encode()}
 
 
 @pytest.mark.parametrize("cached", [False, True])

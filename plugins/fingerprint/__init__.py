@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 
 from jinja2 import pass_context
 from pelican import signals
+
+from portal_model import copy_whole
 
 HASH_LENGTH = 10
 
@@ -62,7 +63,7 @@ def write_copy(settings, name: str, source: Path) -> str:
     destination = Path(settings["OUTPUT_PATH"], url_path)
     if not destination.exists():  # the name is its content's: one there is this file
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
+        copy_whole(source, destination)
     return url_path
 
 

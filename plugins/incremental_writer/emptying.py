@@ -30,11 +30,16 @@ def start_emptying(pelican) -> None:
     empties the output itself. Returns no generator."""
     output = os.path.realpath(pelican.output_path)
     source = os.path.realpath(pelican.path)
-    # Pelican's own condition: never empty a folder that holds the content.
-    if not (pelican.delete_outputdir and os.path.isdir(output)) or os.path.commonpath([output, source]) == output:
+    # Pelican's own condition: never empty a folder that holds the content; nor set the old
+    # output aside in a folder that Pelican reads (it would be read, with IGNORE_FILES as ours).
+    if (not (pelican.delete_outputdir and os.path.isdir(output))
+            or os.path.commonpath([output, source]) in (output, source)):
         return
     parent = os.path.dirname(output)
-    aside = tempfile.mkdtemp(prefix=aside_prefix(output), dir=parent)
+    try:
+        aside = tempfile.mkdtemp(prefix=aside_prefix(output), dir=parent)
+    except OSError:
+        return  # a folder we may not write beside: Pelican deletes the output itself, as usual
     try:
         for name in os.listdir(output):
             if name not in pelican.output_retention:
@@ -52,3 +57,7 @@ def wait_for_emptying(pelican) -> None:
     removal = _removals.pop(id(pelican.settings), None)
     if removal is not None:
         removal.wait()
+    # Those of builds that failed before the end (a preview retrying) are done by now, or soon.
+    for settings, earlier in list(_removals.items()):
+        if earlier.poll() is not None:
+            del _removals[settings]

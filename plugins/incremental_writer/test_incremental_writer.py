@@ -118,6 +118,8 @@ def test_an_emptied_output_gets_every_unchanged_page_back_without_rendering_it(s
 
 def test_an_emptied_output_keeps_what_output_retention_names_and_nothing_is_left_beside_it(site):
     content, output, tmp_path = site
+    stopped = output.parent / ".output-deleted-of-a-build-that-was-stopped"
+    (stopped / "news").mkdir(parents=True)
     (output / ".git").mkdir()
     (output / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
     (output / "old-page.html").write_text("<p>旧页面</p>", encoding="utf-8")

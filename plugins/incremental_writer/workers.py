@@ -15,8 +15,6 @@ import os
 import traceback
 from typing import NamedTuple
 
-from .rendered import remove
-
 
 class RenderingFailed(RuntimeError):
     pass
@@ -45,11 +43,15 @@ class Job(NamedTuple):
 
 
 def render(template, context: dict, path) -> None:
+    """Written under another name, then renamed into place: the page's old file, which may be
+    kept in the cache under a second name (rendered.py), is never written over, and a build
+    stopped meanwhile leaves no half page that the next build would take for the whole one."""
     output = template.render(context)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    remove(path)
-    with open(path, "w", encoding="utf-8") as handle:
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
         handle.write(output)
+    os.replace(partial, path)
 
 
 def render_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> tuple[list[str], dict]:

@@ -389,7 +389,15 @@ def link_or_copy(existing: str, new: str) -> None:
     except FileExistsError:
         raise  # never copied over: that would write the file in place
     except OSError:
-        shutil.copyfile(existing, new)
+        copy_whole(existing, new)
+
+
+def copy_whole(existing: str, new: str) -> None:
+    """A copy made under another name, then renamed: a build stopped while copying leaves no
+    half file behind that the next one would take for the whole."""
+    partial = f"{new}.{os.getpid()}.partial"
+    shutil.copyfile(existing, partial)
+    os.replace(partial, new)
 
 
 def model_for(settings) -> PortalModel:

@@ -279,16 +279,13 @@ class KeptBundles:
         self.folder = folder
 
     def keep(self, bundle: Path, digest: str) -> None:
-        kept = self.folder / digest
-        shutil.rmtree(kept, ignore_errors=True)
-        link_tree(bundle, kept)
+        link_tree(bundle, self.folder / digest)
 
     def restore(self, digest: str, bundle: Path) -> bool:
         """Put the bundle kept under `digest` at `bundle`; False when there is none."""
         kept = self.folder / digest
-        if not (kept / "pagefind-entry.json").exists():
+        if not kept.is_dir():
             return False
-        shutil.rmtree(bundle, ignore_errors=True)
         link_tree(kept, bundle)
         return True
 
@@ -299,11 +296,17 @@ class KeptBundles:
 
 
 def link_tree(source: Path, destination: Path) -> None:
-    """A copy of the folder made of hard links, or of copies on another file system. (This process
-    does not import portal_model's link_or_copy: it would bring Pelican, ~0.2 s to start.)"""
+    """`destination` replaced by a copy of `source` made of hard links (or of copies on another
+    file system), made beside it and renamed into place: a build stopped meanwhile leaves no
+    half bundle under the name. (This process does not import portal_model's link_or_copy: it
+    would bring Pelican, ~0.2 s to start.)"""
     destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
     same_device = os.stat(source).st_dev == os.stat(destination.parent).st_dev
-    shutil.copytree(source, destination, copy_function=os.link if same_device else shutil.copy2)
+    shutil.copytree(source, partial, copy_function=os.link if same_device else shutil.copy2)
+    shutil.rmtree(destination, ignore_errors=True)
+    partial.rename(destination)
 
 
 def remove_all_but(bundle: Path, shards: list[Shard], kept_files: set[str]) -> list[str]:
@@ -369,7 +372,8 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     """
     converted_editions = converted_editions or {}
     bundle = site / BUNDLE_FOLDER
-    current = code_version()
+    # The Traditional fixes are part of what is indexed: a shard's digest depends on the editions.
+    current = code_version() + json.dumps(converted_editions, sort_keys=True)
     stored = load_cache(cache, current)
     if not stored["shards"]:
         # Nothing known about what is there: start afresh (an old single bundle included).

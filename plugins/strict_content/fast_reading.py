@@ -92,10 +92,13 @@ def guard_cache(settings) -> None:
 
     Each output folder gets its own cache folder: builds running at the same time (tests,
     a preview beside a production build) would otherwise read a cache another is writing.
+    So does each site address: the preview and `invoke publish` write the same folder with
+    other SITEURLs, so other pages, and would each drop the pages the other keeps.
     """
     if not settings.get("CACHE_CONTENT"):
         return
-    output = hashlib.sha256(os.path.abspath(settings["OUTPUT_PATH"]).encode()).hexdigest()[:12]
+    site = f"{os.path.abspath(settings['OUTPUT_PATH'])}\0{settings.get('SITEURL', '')}"
+    output = hashlib.sha256(site.encode()).hexdigest()[:12]
     settings["CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], output)
     # Pelican rewrites the whole cache after every build: at tens of thousands of items gzip
     # (level 9) costs a second or more each time, to save disk space nobody needs back.
