@@ -47,9 +47,9 @@ PELICAN = Path(sys.executable).parent / "pelican"
 # Sample data copied into every corpus: standing pages, history timeline, action plan.
 COPIED_FOLDERS = ("pages", "timeline", "action-plan", "images")
 
-PHASES = ("full build", "full build, cache kept", "rebuild, no change", "rebuild, one item edited")
 # Starts from an emptied output folder, as `invoke build` and every publication do.
 EMPTIED_OUTPUT = "full build, cache kept"
+PHASES = ("full build", EMPTIED_OUTPUT, "rebuild, no change", "rebuild, one item edited")
 PREVIEW = "preview, one item edited"
 PREVIEW_RESULT = "preview rebuild:"
 

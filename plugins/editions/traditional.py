@@ -9,7 +9,6 @@ editions and everything that is not converted stay shared at their own URLs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -23,7 +22,7 @@ from typing import NamedTuple
 
 import opencc
 
-from portal_model import link_or_copy
+from portal_model import link_or_copy, remove_all_but, write_whole
 
 # Standard Traditional characters, no regional vocabulary: see README.md.
 CONVERSION = "s2t"
@@ -246,8 +245,7 @@ class ConvertedFiles:
         record = self.previous.get(site_path)
         if record is None or record.source != source or record.entry is None:
             return None
-        kept = os.path.join(self.folder, record.entry)
-        return kept if os.path.exists(kept) else None
+        return os.path.join(self.folder, record.entry)
 
     def entry(self, source: bytes, site_path: str) -> str:
         return hashlib.blake2b(b"\0".join((self.salt, site_path.encode(), source))).hexdigest()
@@ -255,9 +253,7 @@ class ConvertedFiles:
     def save(self, written: list[Written]) -> None:
         """Record this run's files; remove the entries it did not use."""
         self.written.update((record.site_path, record) for record in written)
-        used = {record.entry for record in self.written.values()} | {MANIFEST}
-        for name in set(os.listdir(self.folder)) - used:
-            os.remove(os.path.join(self.folder, name))
+        remove_all_but(self.folder, {record.entry for record in self.written.values()} | {MANIFEST})
         partial = os.path.join(self.folder, f".{MANIFEST}.{os.getpid()}")
         with open(partial, "wb") as handle:
             pickle.dump((self.salt, self.written), handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -275,13 +271,15 @@ class Conversion:
     def write(self, path: str, site_path: str, destination: str) -> Written:
         source_stamp = stamp(path)
         os.makedirs(os.path.dirname(destination), exist_ok=True)
-        # Never written over: the last run's file may be a cache entry under a second name.
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(destination)
+        # Never written over (link_or_copy, write_whole): the last run's file may be a cache entry.
         converted = self.cache.converted_before(site_path, source_stamp) if self.cache else None
         if converted:
-            link_or_copy(converted, destination)
-            return Written(site_path, source_stamp, os.path.basename(converted), stamp(destination))
+            try:
+                link_or_copy(converted, destination)
+            except FileNotFoundError:
+                pass  # its entry is gone: converted below
+            else:
+                return Written(site_path, source_stamp, os.path.basename(converted), stamp(destination))
         with open(path, "rb") as handle:
             source = handle.read()
         entry = self.cache.entry(source, site_path) if self.cache else None
@@ -291,8 +289,7 @@ class Conversion:
         else:
             text = source.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads
             text = self.rewriter.rewrite(self.converter.convert(text), posixpath.dirname(site_path))
-            with open(destination, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            write_whole(destination, text)
             if cached:
                 link_or_copy(destination, cached)
         return Written(site_path, source_stamp, entry, stamp(destination))

@@ -11,11 +11,10 @@ site's worth.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 
-from portal_model import link_or_copy
+from portal_model import link_or_copy, remove_all_but
 
 
 class RenderedPages:
@@ -23,34 +22,23 @@ class RenderedPages:
         self.folder = folder
         os.makedirs(folder, exist_ok=True)
 
-    def entry(self, name: str, key: str) -> str:
-        return hashlib.blake2b(f"{name}\0{key}".encode(), digest_size=20).hexdigest()
+    def kept(self, name: str, key: str) -> str:
+        return os.path.join(self.folder, hashlib.blake2b(f"{name}\0{key}".encode(), digest_size=20).hexdigest())
 
     def restore(self, name: str, key: str, path: str) -> bool:
         """Put the page kept under `key` at `path`; False when there is none."""
-        kept = os.path.join(self.folder, self.entry(name, key))
-        if not os.path.exists(kept):
-            return False
-        remove(path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        link_or_copy(kept, path)
+        try:
+            link_or_copy(self.kept(name, key), path)
+        except FileNotFoundError:
+            return False
         return True
 
     def keep(self, name: str, key: str, path: str) -> None:
         """Keep the page just written at `path` under `key`."""
-        kept = os.path.join(self.folder, self.entry(name, key))
-        remove(kept)
-        link_or_copy(path, kept)
+        link_or_copy(path, self.kept(name, key))
 
     def forget_all_but(self, pages: dict[str, str | None]) -> None:
         """Remove every entry but those of `pages` ({name: key}) as they are now."""
-        used = {self.entry(name, key) for name, key in pages.items() if key is not None}
-        for entry in set(os.listdir(self.folder)) - used:
-            os.remove(os.path.join(self.folder, entry))
-
-
-def remove(path: str) -> None:
-    """Files of the output may be second names of kept pages: a page is never written over,
-    it is removed and written anew."""
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+        remove_all_but(self.folder, {os.path.basename(self.kept(name, key))
+                                     for name, key in pages.items() if key is not None})

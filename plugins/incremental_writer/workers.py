@@ -15,6 +15,8 @@ import os
 import traceback
 from typing import NamedTuple
 
+from portal_model import write_whole
+
 
 class RenderingFailed(RuntimeError):
     pass
@@ -48,10 +50,7 @@ def render(template, context: dict, path) -> None:
     stopped meanwhile leaves no half page that the next build would take for the whole one."""
     output = template.render(context)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = f"{path}.{os.getpid()}.partial"
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(output)
-    os.replace(partial, path)
+    write_whole(path, output)
 
 
 def render_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> tuple[list[str], dict]:

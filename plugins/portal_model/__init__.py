@@ -380,24 +380,48 @@ def kept_between_builds(settings, name: str) -> str | None:
 
 def link_or_copy(existing: str, new: str) -> None:
     """`new` as a second name of `existing` (a hard link: no copying, no second copy on disk),
-    or as a copy where the file system has no link between them (another device …).
+    or as a copy where the file system has no link between them (another device …); whatever
+    `new` was is replaced, never written over.
 
     A file with two names must never be written in place: whoever changes one writes a new file.
     """
+    partial = partial_name(new)
     try:
-        os.link(existing, new)
-    except FileExistsError:
-        raise  # never copied over: that would write the file in place
+        os.link(existing, partial)
+    except FileNotFoundError:
+        raise
     except OSError:
-        copy_whole(existing, new)
+        shutil.copyfile(existing, partial)
+    os.replace(partial, new)
+    if os.path.lexists(partial):  # rename does nothing when `new` already was a name of that file
+        os.remove(partial)
 
 
 def copy_whole(existing: str, new: str) -> None:
     """A copy made under another name, then renamed: a build stopped while copying leaves no
     half file behind that the next one would take for the whole."""
-    partial = f"{new}.{os.getpid()}.partial"
+    partial = partial_name(new)
     shutil.copyfile(existing, partial)
     os.replace(partial, new)
+
+
+def write_whole(path: str, text: str) -> None:
+    """`text` written under another name, then renamed into place: the file's old inode, which
+    may have a second name in a cache, is never written over, nor is half a file left behind."""
+    partial = partial_name(path)
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(partial, path)
+
+
+def partial_name(path: str) -> str:
+    return f"{path}.{os.getpid()}.partial"  # one per process: forked workers write side by side
+
+
+def remove_all_but(folder: str, names: set[str]) -> None:
+    """Remove every file of `folder` not named in `names` (a cache's entries no build uses any more)."""
+    for name in set(os.listdir(folder)) - names:
+        os.remove(os.path.join(folder, name))
 
 
 def model_for(settings) -> PortalModel:
