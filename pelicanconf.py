@@ -149,7 +149,9 @@ MARKDOWN = {
 }
 # Titles and every other value are escaped unless a template marks it safe.
 # Interface text is gettext (`{{ _("…") }}`, {% trans %}): plugins/editions installs the catalogue.
-JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
+# auto_reload off: each build makes its own environment, and checking every included
+# template's file for changes on every page was 3% of rendering.
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "auto_reload": False,
                      "extensions": ["jinja2.ext.i18n"]}
 
 # Pelican's content cache (reader layer): unchanged items are not parsed again.

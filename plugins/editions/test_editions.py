@@ -282,6 +282,29 @@ def test_hreflang_tags_are_the_patterns_matches(text):
         tag.span() for tag in traditional.HREFLANG_TAG.finditer(text)]
 
 
+PAGE_CHROME = ('<html lang="zh-CN">\n<header><a href="/">长三角</a> <a href="/" hreflang="zh-Hans">简</a>'
+               '<a href="/zh-hant/" hreflang="zh-Hant">繁</a></header>\n<nav><a href="/fields/">领域</a></nav>\n')
+PAGE_BODIES = [
+    '<p>发展</p>\n<img src="photo.png" alt="照片">\n<a href="../static/x.css">样式</a>\n<p>经济</p>',
+    '<ul>\n<li><a class="x"\nhref="/news/a/"\n   data-title="发展">发展</a></li>\n<li data-x="v1.2/">一体化</li>\n</ul>\n',
+    '<a class="x"\nhref="/news/b/">乙</a><a href="./">这里</a><a href="a/../b.png">图</a><a href="http://localhost:8000/news/">新闻</a>\n<p>环境',
+]
+
+
+@pytest.mark.parametrize("folder", ["", "news/2019/a", "feeds", "static/x"])
+def test_conversion_piece_by_piece_equals_converting_the_whole_file(folder):
+    """Pieces are remembered across pages (relative links, tags over lines, text without a line end)."""
+    from editions import traditional
+
+    converter, calls = traditional.opencc.OpenCC(traditional.CONVERSION), []
+    conversion = traditional.Conversion(Recording(converter, calls), REWRITER, None)
+    for body in PAGE_BODIES + PAGE_BODIES:
+        text = PAGE_CHROME + body
+        assert conversion.converted(text, folder) == REWRITER.rewrite(converter.convert(text), folder)
+    if folder == "news/2019/a":  # the chrome was converted with the first page only
+        assert sum("长三角" in text for text in calls) == 1
+
+
 def test_a_site_below_a_folder_keeps_its_folder():
     rewriter = LinkRewriter("zh-hant/", "https://example.org/csj/", "/csj", frozenset({"static"}))
     assert rewriter.rewrite('<a href="/csj/news/x/">', "") == '<a href="/csj/zh-hant/news/x/">'

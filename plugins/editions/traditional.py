@@ -45,6 +45,20 @@ HREFLANG = 'hreflang="'
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
+class FolderNeeded(Exception):
+    """A relative link, rewritten without the page's folder: where it points depends on it."""
+
+
+def url_path(url: str) -> str:
+    return url.partition("#")[0].partition("?")[0]
+
+
+def is_unconverted_file(path: str) -> bool:
+    """A file name whose suffix is not converted: an image, a PDF."""
+    last = path.rpartition("/")[2]
+    return "." in last and not last.endswith(TEXT_SUFFIXES)
+
+
 @dataclass(frozen=True)
 class LinkRewriter:
     """Moves the site's own links of a converted file into the edition folder.
@@ -63,11 +77,8 @@ class LinkRewriter:
 
     def is_shared(self, site_path: str) -> bool:
         """A theme asset, an image, another edition, or a file that is not converted."""
-        path = site_path.partition("#")[0].partition("?")[0]
-        if path.partition("/")[0] in self.shared:
-            return True
-        last = path.rpartition("/")[2]
-        return "." in last and not last.endswith(TEXT_SUFFIXES)
+        path = url_path(site_path)
+        return path.partition("/")[0] in self.shared or is_unconverted_file(path)
 
     def site_path(self, site_path: str) -> str:
         return site_path if self.is_shared(site_path) else self.prefix + site_path
@@ -81,7 +92,7 @@ class LinkRewriter:
     def root(self) -> str:
         return self.root_path + "/"
 
-    def attribute_url(self, url: str, page_folder: str) -> str:
+    def attribute_url(self, url: str, page_folder: str | None) -> str:
         """A root-relative or relative URL of an attribute (absolute ones are done with the text)."""
         if url.startswith("/"):  # root-relative: most links
             if url.startswith("//") or not url.startswith(self.root):
@@ -90,10 +101,16 @@ class LinkRewriter:
         if not url or url.startswith(("#", "?")) or SCHEME.match(url):
             return url
         # Relative: the page moved one folder down, so a shared target is one more level up.
-        target = posixpath.normpath(posixpath.join(page_folder, url))
-        if target.startswith("..") or not self.is_shared(target):
-            return url
-        return "../" * self.prefix.count("/") + url
+        if page_folder is None:
+            # Whatever folder below the root the page is in (never a shared one), a URL without
+            # "." or ".." stays inside it: shared only if it names a file that is not converted.
+            if not {".", ".."}.isdisjoint(url.split("/")):
+                raise FolderNeeded(url)
+            shared = is_unconverted_file(url_path(posixpath.normpath(url)))
+        else:
+            target = posixpath.normpath(posixpath.join(page_folder, url))
+            shared = not target.startswith("..") and self.is_shared(target)
+        return "../" * self.prefix.count("/") + url if shared else url
 
     # Compiled once per rewriter, not per file.
     @cached_property
@@ -104,8 +121,11 @@ class LinkRewriter:
     def feed_id(self) -> re.Pattern | None:
         return re.compile(re.escape(self.tag_prefix) + r"(?=[a-z0-9])") if self.tag_prefix else None
 
-    def rewrite(self, text: str, page_folder: str) -> str:
+    def rewrite(self, text: str, page_folder: str | None) -> str:
         """Links, absolute URLs and feed ids of one converted file, outside hreflang links.
+
+        `page_folder` None: a part of pages in any folders below the root, none of them shared;
+        FolderNeeded if a relative link's target depends on which.
 
         One pass per pattern: the regex engine has no fast search for an alternation of
         them, and a single combined pattern took three times as long as these passes.
@@ -260,6 +280,51 @@ class ConvertedFiles:
         os.replace(partial, os.path.join(self.folder, MANIFEST))
 
 
+# A tag still open at a line's end: the line is not a piece on its own.
+OPEN_TAG_AT_LINE_END = re.compile(r"<[^<>\n]*\n")  # "(?:\n|$)" took three times as long
+
+
+def pieces(text: str) -> list[str]:
+    """`text` cut at its line ends, except inside a tag (an attribute may span lines).
+
+    Neither OpenCC's phrases nor the rewriter's patterns reach across a line end outside
+    a tag, so a piece converts as it would within the whole file.
+    """
+    last_line = text[text.rfind("\n") + 1:]
+    if not OPEN_TAG_AT_LINE_END.search(text) and last_line.rfind("<") <= last_line.rfind(">"):
+        return text.split("\n")  # nearly every file: no tag spans lines
+    found, piece = [], None
+    for line in text.split("\n"):
+        piece = line if piece is None else f"{piece}\n{line}"
+        if piece.rfind("<") <= piece.rfind(">"):
+            found.append(piece)
+            piece = None
+    return found if piece is None else [*found, piece]
+
+
+def joined(pieces_: list[str]) -> str:
+    return "\n".join(pieces_)
+
+
+def split_like(text: str, pieces_: list[str]) -> list[str]:
+    """The conversion of `joined(pieces_)` cut back into theirs: conversion keeps every line end."""
+    lines = text.split("\n")
+    if len(lines) == len(pieces_):
+        return lines
+    result, start = [], 0
+    for piece in pieces_:
+        end = start + piece.count("\n") + 1
+        result.append(joined(lines[start:end]))
+        start = end
+    return result
+
+
+# The header, menus, footer and list entries repeat over thousands of pages: a piece seen
+# lately is taken from memory, not converted again. Pieces not yet seen are converted
+# together: OpenCC and the rewriter cost much more called per line than per file.
+PIECES_REMEMBERED = 20000
+
+
 @dataclass(frozen=True)
 class Conversion:
     """Converts one file of the root edition, or takes its result from the cache."""
@@ -268,9 +333,52 @@ class Conversion:
     rewriter: LinkRewriter
     cache: ConvertedFiles | None
 
+    @cached_property
+    def remembered(self) -> dict[str, str]:
+        return {}  # each worker's own; only pieces without relative links, the same on every page
+
+    def converted(self, text: str, page_folder: str) -> str:
+        if not page_folder or page_folder.partition("/")[0] in self.rewriter.shared:
+            return self.rewriter.rewrite(self.converter.convert(text), page_folder)  # not like the others
+        every = pieces(text)
+        results = [self.remembered.get(piece) for piece in every]
+        missing = [piece for piece, result in zip(every, results) if result is None]
+        if not missing:
+            return joined(results)
+        fresh = iter(self.converted_pieces(missing, page_folder))
+        return joined([next(fresh) if result is None else result for result in results])
+
+    def converted_pieces(self, missing: list[str], page_folder: str) -> list[str]:
+        converted = joined(missing)
+        if not converted.isascii():
+            converted = self.converter.convert(converted)
+        try:
+            rewritten = split_like(self.rewriter.rewrite(converted, None), missing)
+        except FolderNeeded:  # relative links somewhere: piece by piece, remembering those without
+            return [self.rewritten_piece(piece, text, page_folder)
+                    for piece, text in zip(missing, split_like(converted, missing))]
+        if len(self.remembered) > PIECES_REMEMBERED:
+            self.remembered.clear()
+        self.remembered.update(zip(missing, rewritten))
+        return rewritten
+
+    def rewritten_piece(self, piece: str, converted: str, page_folder: str) -> str:
+        try:
+            self.remembered[piece] = rewritten = self.rewriter.rewrite(converted, None)
+        except FolderNeeded:
+            return self.rewriter.rewrite(converted, page_folder)
+        return rewritten
+
+    @cached_property
+    def folders_made(self) -> set[str]:
+        return set()  # each worker's own: makedirs of an existing folder costs a failed mkdir
+
     def write(self, path: str, site_path: str, destination: str) -> Written:
         source_stamp = stamp(path)
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        folder = os.path.dirname(destination)
+        if folder not in self.folders_made:
+            os.makedirs(folder, exist_ok=True)
+            self.folders_made.add(folder)
         # Never written over (link_or_copy, write_whole): the last run's file may be a cache entry.
         converted = self.cache.converted_before(site_path, source_stamp) if self.cache else None
         if converted:
@@ -288,8 +396,7 @@ class Conversion:
             link_or_copy(cached, destination)
         else:
             text = source.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads
-            text = self.rewriter.rewrite(self.converter.convert(text), posixpath.dirname(site_path))
-            write_whole(destination, text)
+            write_whole(destination, self.converted(text, posixpath.dirname(site_path)))
             if cached:
                 link_or_copy(destination, cached)
         return Written(site_path, source_stamp, entry, stamp(destination))

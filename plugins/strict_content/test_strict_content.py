@@ -110,6 +110,22 @@ def test_summary_defaults_to_the_shortened_first_paragraph(tmp_path):
     assert description.startswith("甲" * 100) and description.endswith("…") and len(description) <= 121
 
 
+def test_one_items_definitions_do_not_reach_the_next_item_read(tmp_path):
+    """The reader reuses its Markdown instances: abbreviations, references and notes stay per item
+    (each item uses what the other defines, whichever is read first)."""
+    first = ("G60 走廊[^1]见[规划][plan],[另见][other]。\n\n[^1]: 注释甲。\n"
+             "[plan]: https://example.org/plan\n*[G60]: 沪苏浙皖九城")
+    second = "G60 走廊[^1]见[规划][plan],[另见][other]。\n\n[other]: https://example.org/other"
+    output = build_site({"news/a.md": item(title="甲", extra="Slug: a", body=first),
+                         "news/b.md": item(title="乙", date="2018-09-21 10:00", extra="Slug: b", body=second)},
+                        tmp_path)
+    defining, using = soup(output, "news/2018/a/"), soup(output, "news/2018/b/")
+    assert defining.find("abbr") and defining.find("a", href="https://example.org/plan")
+    assert defining.select(".footnote") and not defining.find("a", href="https://example.org/other")
+    assert not using.find("abbr") and not using.find("a", href="https://example.org/plan")
+    assert not using.select(".footnote") and using.find("a", href="https://example.org/other")
+
+
 def test_problems_of_every_file_come_in_one_report(tmp_path):
     with pytest.raises(ContentProblems) as refused:
         build_site({
