@@ -302,19 +302,16 @@ def pieces(text: str) -> list[str]:
     return found if piece is None else [*found, piece]
 
 
-def joined(pieces_: list[str]) -> str:
-    return "\n".join(pieces_)
-
-
-def split_like(text: str, pieces_: list[str]) -> list[str]:
-    """The conversion of `joined(pieces_)` cut back into theirs: conversion keeps every line end."""
+def split_like(text: str, parts: list[str]) -> list[str]:
+    """The conversion of the parts joined by line ends, cut back into theirs: conversion keeps
+    every line end."""
     lines = text.split("\n")
-    if len(lines) == len(pieces_):
+    if len(lines) == len(parts):
         return lines
     result, start = [], 0
-    for piece in pieces_:
-        end = start + piece.count("\n") + 1
-        result.append(joined(lines[start:end]))
+    for part in parts:
+        end = start + part.count("\n") + 1
+        result.append("\n".join(lines[start:end]))
         start = end
     return result
 
@@ -344,12 +341,12 @@ class Conversion:
         results = [self.remembered.get(piece) for piece in every]
         missing = [piece for piece, result in zip(every, results) if result is None]
         if not missing:
-            return joined(results)
+            return "\n".join(results)
         fresh = iter(self.converted_pieces(missing, page_folder))
-        return joined([next(fresh) if result is None else result for result in results])
+        return "\n".join([next(fresh) if result is None else result for result in results])
 
     def converted_pieces(self, missing: list[str], page_folder: str) -> list[str]:
-        converted = joined(missing)
+        converted = "\n".join(missing)
         if not converted.isascii():
             converted = self.converter.convert(converted)
         try:
@@ -369,16 +366,9 @@ class Conversion:
             return self.rewriter.rewrite(converted, page_folder)
         return rewritten
 
-    @cached_property
-    def folders_made(self) -> set[str]:
-        return set()  # each worker's own: makedirs of an existing folder costs a failed mkdir
-
-    def write(self, path: str, site_path: str, destination: str) -> Written:
-        source_stamp = stamp(path)
-        folder = os.path.dirname(destination)
-        if folder not in self.folders_made:
-            os.makedirs(folder, exist_ok=True)
-            self.folders_made.add(folder)
+    def write(self, path: str, site_path: str, destination: str, source_stamp: tuple[int, int] | None) -> Written:
+        """`source_stamp`: the source's, taken when the job was listed (one stat a file, not two)."""
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
         # Never written over (link_or_copy, write_whole): the last run's file may be a cache entry.
         converted = self.cache.converted_before(site_path, source_stamp) if self.cache else None
         if converted:
@@ -413,11 +403,11 @@ def start_worker(conversion: Conversion) -> None:
     _worker_conversion = conversion
 
 
-def write_chunk(jobs: list[tuple[str, str, str]]) -> list[Written]:
+def write_chunk(jobs: list[tuple]) -> list[Written]:
     return [_worker_conversion.write(*job) for job in jobs]
 
 
-def write_all(conversion: Conversion, jobs: list[tuple[str, str, str]], meanwhile) -> list[Written]:
+def write_all(conversion: Conversion, jobs: list[tuple], meanwhile) -> list[Written]:
     """Every job's result; in forked worker processes (one per core) when there are many,
     calling `meanwhile()` in this process while they convert."""
     workers = os.cpu_count() or 1
@@ -471,8 +461,9 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
     for path, site_path in source_files(output, skipped | {rewriter.prefix.rstrip("/")}):
         site_paths.add(site_path)
         destination = os.path.join(target_root, *site_path.split("/"))
-        if not (cache and cache.unchanged(site_path, stamp(path), destination)):
-            jobs.append((path, site_path, destination))
+        source_stamp = stamp(path)
+        if not (cache and cache.unchanged(site_path, source_stamp, destination)):
+            jobs.append((path, site_path, destination, source_stamp))
     removed = remove_stale(target_root, site_paths)  # no stale pages of removed items
     written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs, meanwhile)
     if cache:
