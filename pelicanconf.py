@@ -72,7 +72,7 @@ ACTION_PLAN_TOPICS = [
 ]
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["portal_model", "strict_content", "incremental_writer", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan", "editions", "search"]
+PLUGINS = ["portal_model", "strict_content", "item_memory", "incremental_writer", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan", "editions", "search"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"

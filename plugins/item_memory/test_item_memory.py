@@ -1,0 +1,80 @@
+"""Builds again in one process, as the preview does: the same site as a fresh build, unchanged items not read again."""
+
+import os
+
+import pytest
+from pelican.readers import Readers
+
+import tasks
+from sitebuild import NOT_PRECOMPRESSED, ROOT, build_site, soup, tree_differences, write_content
+
+ITEM = "Title: {title}\nDate: {date}\nFields: {fields}\nProvinces: 沪\n{extra}\n{body}\n"
+
+
+def item(title, date, body, fields="culture", extra=""):
+    return ITEM.format(title=title, date=date, fields=fields, extra=extra, body=body)
+
+
+@pytest.fixture
+def files_read(monkeypatch):
+    """The content files Pelican makes items of, build by build."""
+    builds = []
+    read_file = Readers.read_file
+
+    def counting(self, base_path, path, *args, **kwargs):
+        builds[-1].add(os.path.basename(path))
+        return read_file(self, base_path, path, *args, **kwargs)
+
+    monkeypatch.setattr(Readers, "read_file", counting)
+    return builds
+
+
+def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_path, files_read):
+    content = write_content(tmp_path / "content", {
+        "news/meeting.md": item("合作会议", "2019-03-01", "第一次会议在上海召开,会议审议了三年行动计划的进展情况与下一步重点任务安排。"),
+        "news/meeting-en.md": "Title: Cooperation meeting\nDate: 2019-03-01\nFields: culture\nProvinces: 沪\n"
+                              "Lang: en\n\nThe first meeting was held in Shanghai.\n",
+        "news/museum.md": item("博物馆联票", "2019-04-01", "四地博物馆推出联票。", extra="Tags: 博物馆\n"),
+        "pages/about.md": "Title: 关于我们\nSlug: about\n\n长三角区域合作办公室。\n",
+    })
+    # The settings file is read again for every build, as the preview does: edited in step 4.
+    settings_file = tmp_path / "site.py"
+    settings_file.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+                             f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nTHEME = {str(ROOT / 'theme')!r}\n",
+                             encoding="utf-8")
+    overrides = {"SEARCH_INDEX": False, **NOT_PRECOMPRESSED["pelicanconf.py"]}
+    preview = tasks.preview_builds(content, tmp_path / "preview", str(settings_file),
+                                   wait_for_change=lambda *watched: None, CACHE_PATH=str(tmp_path / "cache"),
+                                   **overrides)
+
+    def rebuild(step: int) -> set:
+        """The preview's next build, which must equal a fresh build; the files it made items of."""
+        files_read.append(set())
+        assert next(preview) is None
+        made = files_read.pop()
+        files_read.append(set())  # the fresh build's, not counted
+        fresh = build_site(content, tmp_path / f"fresh-{step}", settings_file=str(settings_file), **overrides)
+        files_read.pop()
+        assert tree_differences(tmp_path / "preview", fresh) == []
+        return made
+
+    rebuild(1)
+
+    # 2. One body corrected: only that file is made again, in either edition's run.
+    museum = content / "news" / "museum.md"
+    museum.write_text(museum.read_text(encoding="utf-8") + "\n联票在四地通用。\n", encoding="utf-8")
+    assert rebuild(2) == {"museum.md"}
+    assert "联票在四地通用" in soup(tmp_path / "preview", "news/2019/bo-wu-guan-lian-piao/").text
+
+    # 3. An older item with the same title takes the plain slug: the newer one, whose file did
+    #    not change, moves to -2 (the content check numbers slugs across files).
+    write_content(content, {"news/earlier.md": item("合作会议", "2019-01-01", "筹备会议召开。")})
+    assert rebuild(3) == {"earlier.md", "meeting.md"}
+    assert "第一次会议" in soup(tmp_path / "preview", "news/2019/he-zuo-hui-yi-2/").text
+
+    # 4. A setting that shapes items (the length of a summary made from the body): every item again.
+    with settings_file.open("a", encoding="utf-8") as handle:
+        handle.write("SUMMARY_MAX_CHARS = 12\n")
+    assert {"meeting.md", "museum.md", "earlier.md", "about.md", "meeting-en.md"} <= rebuild(4)
+    home = soup(tmp_path / "preview", "").text
+    assert "第一次会议在上海召开" in home and "重点任务安排" not in home
