@@ -472,7 +472,8 @@ def test_traditional_pages_of_removed_items_are_removed_and_unchanged_ones_left_
 
     output, cache = tmp_path / "output", str(tmp_path / "cache") if cached else None
     rewriter = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "zh-hant"}))
-    write_pages(output, {"news/a/index.html": "<p>长三角</p>", "news/b/index.html": "<p>经济</p>"})
+    write_pages(output, {"news/a/index.html": "<p>长三角</p>", "news/b/index.html": "<p>经济</p>",
+                         "topics/old/index.html": "<p>专题</p>"})
     traditional.write_traditional(str(output), rewriter, set(), cache)
     kept = output / "zh-hant/news/a/index.html"
     before = kept.stat().st_mtime_ns
@@ -480,11 +481,13 @@ def test_traditional_pages_of_removed_items_are_removed_and_unchanged_ones_left_
 
     (output / "news/b/index.html").unlink()
     (output / "news/b").rmdir()
+    shutil.rmtree(output / "topics")
     outcome = traditional.write_traditional(str(output), rewriter, set(), cache)
 
     assert traditional_files(output) == {"news/a/index.html": "<p>長三角</p>".encode()}
     assert not (output / "zh-hant/news/b").exists()
-    assert (outcome.files, outcome.removed) == (1, 2)
+    assert not (output / "zh-hant/topics").exists()  # a folder emptied by emptying the folders in it
+    assert (outcome.files, outcome.removed) == (1, 3)
     if cached:  # neither read nor written again
         assert outcome.written == 0 and kept.stat().st_mtime_ns == before
 

@@ -427,14 +427,19 @@ def write_all(conversion: Conversion, jobs: list[tuple], meanwhile) -> list[Writ
 
 def remove_stale(target_root: str, site_paths: set[str]) -> int:
     """Files under the edition folder that are not this run's (pages of removed items …), and emptied folders."""
-    removed = 0
-    for folder, site_folder, _, filenames in walk(target_root, topdown=False):
+    removed, emptied = 0, set()
+    for folder, site_folder, dirnames, filenames in walk(target_root, topdown=False):
+        kept = len(filenames)
         for name in filenames:
             if site_folder + name not in site_paths:
                 os.remove(os.path.join(folder, name))
                 removed += 1
-        if folder != target_root and not os.listdir(folder):
+                kept -= 1
+        # Bottom-up, every folder below has been seen: no listing again to tell this one is empty
+        # (one listing per item folder, 14,000 at 10,000 items).
+        if folder != target_root and not kept and all(os.path.join(folder, name) in emptied for name in dirnames):
             os.rmdir(folder)
+            emptied.add(folder)
     return removed
 
 
