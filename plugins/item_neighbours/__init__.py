@@ -78,22 +78,26 @@ def index_field_sets(articles) -> list[FieldSetItems]:
     return [FieldSetItems(fields, entries) for fields, entries in by_fields.items()]
 
 
-def related_items(article, field_sets: list[FieldSetItems], limit: int) -> list:
+def ranked_groups(fields: frozenset, field_sets: list[FieldSetItems]) -> list[list[FieldSetItems]]:
+    """The groups sharing any of `fields`, by number of fields shared: most first."""
+    by_shared = defaultdict(list)
+    for group in field_sets:
+        shared = len(fields & group.fields)
+        if shared:
+            by_shared[shared].append(group)
+    return [by_shared[shared] for shared in sorted(by_shared, reverse=True)]
+
+
+def related_items(article, ranked: list[list[FieldSetItems]], limit: int) -> list:
     """The `limit` items sharing most fields, then nearest in time, then first given.
 
     Items are grouped by their exact set of fields, so every item of a group shares
     as many fields; groups are merged nearest first, the most shared fields first,
     and only until `limit` items are found: near-linear in the number of items.
     """
-    own_fields = set(getattr(article, "fields", ()))
-    by_shared = defaultdict(list)
-    for group in field_sets:
-        shared = len(own_fields & group.fields)
-        if shared:
-            by_shared[shared].append(group)
     related = []
-    for shared in sorted(by_shared, reverse=True):
-        nearest = heapq.merge(*(group.nearest(article) for group in by_shared[shared]))
+    for groups in ranked:
+        nearest = heapq.merge(*(group.nearest(article) for group in groups))
         related.extend(other for _, _, other in islice(nearest, limit - len(related)))
         if len(related) >= limit:
             break
@@ -109,9 +113,13 @@ def link_items(articles, limit: int) -> None:
     field_positions = {field: {id(item): index for index, item in enumerate(items)}
                        for field, items in field_items.items()}
     field_sets = index_field_sets(articles)
+    ranked_by_fields = {}  # a few dozen sets of fields among thousands of items
     for article in articles:
         article.field_neighbours = field_neighbours(article, field_items, field_positions)
-        article.related = related_items(article, field_sets, limit)
+        fields = frozenset(getattr(article, "fields", ()))
+        if fields not in ranked_by_fields:
+            ranked_by_fields[fields] = ranked_groups(fields, field_sets)
+        article.related = related_items(article, ranked_by_fields[fields], limit)
 
 
 def link_generator_items(generator) -> None:
