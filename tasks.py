@@ -103,6 +103,8 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
     plan's YAML, comes once per instance: its rebuilds kept the first build's data (news listed
     twice on a task's page, a corrected report not shown), and refused content ended it.
     The first build starts from an empty output, as `build` does; the next ones only replace what changed.
+    Items whose file, check and settings are unchanged are copied from the previous build
+    (REMEMBER_ITEMS, plugins/item_memory).
     """
     from pelican import Pelican
     from pelican.settings import read_settings
@@ -116,7 +118,7 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
     while True:
         try:
             settings = read_settings(settings_file, override={
-                **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, **overrides})
+                **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, "REMEMBER_ITEMS": True, **overrides})
             # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
             watched = dict(settings, IGNORE_FILES=[pattern for pattern in settings["IGNORE_FILES"]
                                                    if not pattern.endswith((".yaml", ".yml"))])

@@ -60,9 +60,10 @@ LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "babel")
 NOT_OWN = frozenset({"settings", "_context"})
 CONTENT_NOT_OWN = NOT_OWN | {"metadata"}
 # Settings that are one run's state (content sources, pages written …) or say how to build, not what:
-# the preview's first build empties the output (DELETE_OUTPUT_DIRECTORY) and the next ones do not.
+# the preview's first build empties the output (DELETE_OUTPUT_DIRECTORY) and the next ones do not,
+# and remember their items (REMEMBER_ITEMS, plugins/item_memory).
 RUN_STATE = re.compile(r"^PORTAL($|_)|^(JINJA_ENVIRONMENT|LOAD_CONTENT_CACHE|CACHE_CONTENT|CACHE_PATH"
-                       r"|DELETE_OUTPUT_DIRECTORY)$|^PARALLEL_")
+                       r"|DELETE_OUTPUT_DIRECTORY|REMEMBER_ITEMS)$|^PARALLEL_")
 # Links between content files are resolved when the page is rendered, from other items' URLs.
 INTRASITE_LINK = re.compile(r"[{|](?:filename|static|attach|index|tag|category|author)[|}]")
 MISSING = object()

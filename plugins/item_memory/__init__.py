@@ -4,17 +4,18 @@
 Pelican makes every item anew on every build: it takes the file's text from
 its content cache, works out the metadata, date formats, URL settings and
 summary, and sends the signals plugins use to complete it (strict_content's
-slug, fields and provinces) — about 0.5 ms an item, a third of the preview's
-rebuild at 10,000 items.
+slug, fields and provinces): about 0.5 ms an item.
 
-Here each item is remembered as it stood when made, before any later plugin
-added its own attributes, with what it was made from: the file's stamp, what
-the content check learnt of that file (strict_content's `Source`: the slug
-numbering across files, the fields and provinces) and the run's settings. The
-next build of the same run (the root edition or the English one) gets a copy
-of it when all three are unchanged, so each build still completes its own items
-(neighbours, URLs frozen, translations) as it would fresh ones. Builds in a
-fresh process (`invoke build`, a publication) remember nothing.
+With REMEMBER_ITEMS (which `tasks.preview_builds` sets), each item is
+remembered as it stood when made, before any later plugin added its own
+attributes, with what it was made from: the file's stamp, what the content
+check learnt of that file (strict_content's `Source`: the slug numbering across
+files, the fields and provinces) and the run's settings. The next build into
+the same output folder gets a copy of it when all three are unchanged, so each
+build still completes its own items (neighbours, URLs frozen, translations) as
+it would fresh ones. A copy is not announced again (`content_object_init`, the
+generators' `preread` and `context` signals): a receiver of those must only set
+attributes of the item, which the copy has.
 
 Why hand-written: Pelican's own `generator` caching layer pickles whole items to
 disk and back, which is slower than reading, and keeps what plugins attached in the
@@ -25,12 +26,15 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from datetime import datetime
+from typing import NamedTuple
 
 from pelican import signals
 from pelican.contents import Page
 from pelican.urlwrappers import URLWrapper
 
 from incremental_writer.pagekeys import settings_digest
+from strict_content.checked_files import identity
 
 # Items are remembered for each output folder (an edition's run writes its own: the English one
 # `en/`), from its last build. Builds into other folders in the same process (the tests) make
@@ -39,10 +43,19 @@ OUTPUTS_REMEMBERED = 4
 # Values for the templates only. The edition switch among them holds the index of translations,
 # which changes with the content (an item added): items are made without them.
 TEMPLATES_ONLY = ("JINJA_GLOBALS",)
+# The build's own: each copy gets the new build's. Not kept, or every remembered item would
+# keep the whole build it was made in (its settings, and every item through the context).
+BUILD_ATTRIBUTES = ("settings", "_context")
 RUN = "PORTAL_ITEM_MEMORY"  # this run's (output, settings digest, items of its last build, items of this one)
 
 _outputs: OrderedDict[str, tuple[str, dict]] = OrderedDict()  # output folder -> (settings digest, items)
 _names: dict[tuple, tuple] = {}  # the attribute names of remembered items, one tuple for each layout
+
+
+class MadeFrom(NamedTuple):
+    content_class: type
+    stamp: tuple  # the file's (strict_content.checked_files.identity)
+    source: object  # strict_content's Source of the file, None if it has none (a static file)
 
 
 class Remembered:
@@ -52,39 +65,51 @@ class Remembered:
     dict is ~2 KiB an item (40 MiB at 20,000), and items of one kind share their names.
     """
 
-    __slots__ = ("made_from", "kind", "names", "values", "wrappers")
+    __slots__ = ("made_from", "cls", "names", "values", "wrappers")
 
-    def __init__(self, item, made_from: tuple):
+    def __init__(self, item, made_from: MadeFrom):
         self.made_from = made_from
-        self.kind = type(item)
-        names = tuple(vars(item))
+        self.cls = type(item)  # not always the class asked for: a skip stub (strict_content)
+        attributes = dict(vars(item), **dict.fromkeys(BUILD_ATTRIBUTES))
+        if "metadata" in attributes:  # not on a skip stub
+            attributes["metadata"] = dict(attributes["metadata"])  # a plugin may add to the item's
+        names = tuple(attributes)
         self.names = _names.setdefault(names, names)
-        self.values = tuple(vars(item).values())
+        self.values = tuple(attributes.values())
         self.wrappers = tuple(wrapper for value in self.values
                               for wrapper in (value if isinstance(value, list) else (value,))
                               if isinstance(wrapper, URLWrapper))
 
     def copy(self, settings, context):
-        """The item as the build would make it now: with this run's settings and context."""
-        item = self.kind.__new__(self.kind)
+        """The item as the build would make it now (a shallow copy), with this run's settings and context."""
+        item = self.cls.__new__(self.cls)
         # One attribute after another, in the order they were made: items then share one
         # table of attribute names, as freshly made ones do (reserve_attributes in item_neighbours).
         for name, value in zip(self.names, self.values):
             setattr(item, name, value)
         item.settings, item._context = settings, context
-        if "metadata" in vars(item):  # not on a skip stub (strict_content)
-            item.metadata = dict(item.metadata)  # plugins may add to it
+        if "metadata" in vars(item):
+            item.metadata = dict(item.metadata)
         for wrapper in self.wrappers:  # tags, categories, authors: formatted with the settings
             wrapper.settings = settings
         return item
 
+    def keep_body(self, body: str) -> None:
+        """The item's body at the end of reading, if it is still the text it was made with.
 
-def file_stamp(path: str) -> tuple | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return status.st_mtime_ns, status.st_size, status.st_ino
+        fast_reading.release_cache replaces each body by an equal string without the UTF-8
+        copy that saving the content cache attached to it (~3 KiB an item, 65 MB at 20,000).
+        """
+        index = self.names.index("_content")
+        if body == self.values[index]:
+            self.values = (*self.values[:index], body, *self.values[index + 1:])
+
+
+def made_in_the_future(item) -> bool:
+    """Dated after the time it was made: Pelican made it a draft (WITH_FUTURE_DATES off), which a
+    later build, once that time has come, would not."""
+    date = getattr(item, "date", None)
+    return getattr(date, "tzinfo", None) is not None and date > datetime.now(tz=date.tzinfo)
 
 
 def this_run(settings) -> tuple:
@@ -101,20 +126,24 @@ def this_run(settings) -> tuple:
 
 def remember_items(readers) -> None:
     """At `readers_init` (once for each generator's readers): serve unchanged items from memory."""
+    if not readers.settings.get("REMEMBER_ITEMS"):
+        return
     read_file = readers.read_file
 
     def read_or_remember(base_path, path, content_class=Page, fmt=None, context=None, **signals_to_send):
         settings = readers.settings
         _, _, remembered, made = this_run(settings)
         full_path = os.path.abspath(os.path.join(base_path, path))
-        made_from = (content_class, file_stamp(full_path), settings.get("PORTAL_SOURCES", {}).get(full_path))
+        made_from = MadeFrom(content_class, identity(full_path),
+                             settings.get("PORTAL_SOURCES", {}).get(full_path))
         known = remembered.get(full_path)
-        if known is not None and known.made_from == made_from and made_from[1] is not None:
+        if known is not None and known.made_from == made_from:
             item = known.copy(settings, context)
+            made[full_path] = (known, item)
         else:
             item = read_file(base_path, path, content_class, fmt, context, **signals_to_send)
-            known = Remembered(item, made_from)
-        made[full_path] = known
+            if not made_in_the_future(item):
+                made[full_path] = (Remembered(item, made_from), item)
         return item
 
     readers.read_file = read_or_remember
@@ -126,7 +155,10 @@ def keep_for_next_build(generators) -> None:
     if run is None:
         return
     output, digest, _, made = run
-    _outputs[output] = (digest, made)
+    for known, item in made.values():
+        if isinstance(getattr(item, "_content", None), str):
+            known.keep_body(item._content)
+    _outputs[output] = (digest, {path: known for path, (known, _) in made.items()})
     _outputs.move_to_end(output)
     while len(_outputs) > OUTPUTS_REMEMBERED:
         _outputs.popitem(last=False)

@@ -1,8 +1,12 @@
 """Builds again in one process, as the preview does: the same site as a fresh build, unchanged items not read again."""
 
+import gc
 import os
+import weakref
 
+import item_memory
 import pytest
+from pelican import signals
 from pelican.readers import Readers
 
 import tasks
@@ -29,14 +33,30 @@ def files_read(monkeypatch):
     return builds
 
 
-def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_path, files_read):
+@pytest.fixture
+def models():
+    """The portal model (plugins/portal_model) of every run, which only that run's settings hold."""
+    built = []
+
+    def remember_model(pelican):
+        built.append(weakref.ref(pelican.settings["PORTAL"]))
+
+    signals.finalized.connect(remember_model)
+    yield built
+    signals.finalized.disconnect(remember_model)
+
+
+def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_path, files_read, models):
     content = write_content(tmp_path / "content", {
         "news/meeting.md": item("合作会议", "2019-03-01", "第一次会议在上海召开,会议审议了三年行动计划的进展情况与下一步重点任务安排。"),
         "news/meeting-en.md": "Title: Cooperation meeting\nDate: 2019-03-01\nFields: culture\nProvinces: 沪\n"
                               "Lang: en\n\nThe first meeting was held in Shanghai.\n",
         "news/museum.md": item("博物馆联票", "2019-04-01", "四地博物馆推出联票。", extra="Tags: 博物馆\n"),
         "pages/about.md": "Title: 关于我们\nSlug: about\n\n长三角区域合作办公室。\n",
+        # Pelican makes it a draft while its date is to come: made again, to be published in time.
+        "news/future.md": item("二〇九九年的会议", "2099-01-01", "尚未到来。"),
     })
+
     # The settings file is read again for every build, as the preview does: edited in step 4.
     settings_file = tmp_path / "site.py"
     settings_file.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
@@ -56,20 +76,25 @@ def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_
         fresh = build_site(content, tmp_path / f"fresh-{step}", settings_file=str(settings_file), **overrides)
         files_read.pop()
         assert tree_differences(tmp_path / "preview", fresh) == []
+        assert str(fresh) not in item_memory._outputs  # a build outside the preview remembers nothing
         return made
 
     rebuild(1)
+    first_build = models[0]
 
     # 2. One body corrected: only that file is made again, in either edition's run.
     museum = content / "news" / "museum.md"
     museum.write_text(museum.read_text(encoding="utf-8") + "\n联票在四地通用。\n", encoding="utf-8")
-    assert rebuild(2) == {"museum.md"}
+    assert rebuild(2) == {"museum.md", "future.md"}
     assert "联票在四地通用" in soup(tmp_path / "preview", "news/2019/bo-wu-guan-lian-piao/").text
+    # Copies do not keep the build their items were made in alive (its settings, every item).
+    gc.collect()
+    assert first_build() is None
 
     # 3. An older item with the same title takes the plain slug: the newer one, whose file did
     #    not change, moves to -2 (the content check numbers slugs across files).
     write_content(content, {"news/earlier.md": item("合作会议", "2019-01-01", "筹备会议召开。")})
-    assert rebuild(3) == {"earlier.md", "meeting.md"}
+    assert rebuild(3) == {"earlier.md", "meeting.md", "future.md"}
     assert "第一次会议" in soup(tmp_path / "preview", "news/2019/he-zuo-hui-yi-2/").text
 
     # 4. A setting that shapes items (the length of a summary made from the body): every item again.
