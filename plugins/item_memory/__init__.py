@@ -65,12 +65,19 @@ class Remembered:
     dict is ~2 KiB an item (40 MiB at 20,000), and items of one kind share their names.
     """
 
-    __slots__ = ("made_from", "cls", "names", "values", "wrappers")
+    __slots__ = ("made_from", "cls", "names", "values", "wrappers", "body_hash")
 
     def __init__(self, item, made_from: MadeFrom):
         self.made_from = made_from
         self.cls = type(item)  # not always the class asked for: a skip stub (strict_content)
         attributes = dict(vars(item), **dict.fromkeys(BUILD_ATTRIBUTES))
+        # The body is taken at the end of reading (keep_body), not the string made now:
+        # saving the content cache attaches a UTF-8 copy to it (~3 KiB an item, 65 MB at 20,000),
+        # which fast_reading.release_cache frees by putting an equal string in its place.
+        body = attributes.get("_content")
+        self.body_hash = hash(body) if isinstance(body, str) else None
+        if self.body_hash is not None:
+            attributes["_content"] = None
         if "metadata" in attributes:  # not on a skip stub
             attributes["metadata"] = dict(attributes["metadata"])  # a plugin may add to the item's
         names = tuple(attributes)
@@ -94,15 +101,15 @@ class Remembered:
             wrapper.settings = settings
         return item
 
-    def keep_body(self, body: str) -> None:
-        """The item's body at the end of reading, if it is still the text it was made with.
-
-        fast_reading.release_cache replaces each body by an equal string without the UTF-8
-        copy that saving the content cache attached to it (~3 KiB an item, 65 MB at 20,000).
-        """
+    def keep_body(self, body) -> bool:
+        """Take the item's body at the end of reading; False if it is not the text it was made with."""
+        if self.body_hash is None:
+            return True  # none to keep (a static file, a skip stub)
+        if not isinstance(body, str) or hash(body) != self.body_hash:
+            return False  # rewritten by a plugin since: a copy could not start from the made text
         index = self.names.index("_content")
-        if body == self.values[index]:
-            self.values = (*self.values[:index], body, *self.values[index + 1:])
+        self.values = (*self.values[:index], body, *self.values[index + 1:])
+        return True
 
 
 def made_in_the_future(item) -> bool:
@@ -155,10 +162,8 @@ def keep_for_next_build(generators) -> None:
     if run is None:
         return
     output, digest, _, made = run
-    for known, item in made.values():
-        if isinstance(getattr(item, "_content", None), str):
-            known.keep_body(item._content)
-    _outputs[output] = (digest, {path: known for path, (known, _) in made.items()})
+    _outputs[output] = (digest, {path: known for path, (known, item) in made.items()
+                                 if known.keep_body(getattr(item, "_content", None))})
     _outputs.move_to_end(output)
     while len(_outputs) > OUTPUTS_REMEMBERED:
         _outputs.popitem(last=False)
