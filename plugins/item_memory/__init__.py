@@ -24,6 +24,7 @@ previous build.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections import OrderedDict
 from datetime import datetime
@@ -65,7 +66,7 @@ class Remembered:
     dict is ~2 KiB an item (40 MiB at 20,000), and items of one kind share their names.
     """
 
-    __slots__ = ("made_from", "cls", "names", "values", "wrappers", "body_hash")
+    __slots__ = ("made_from", "cls", "names", "values", "body_hash")
 
     def __init__(self, item, made_from: MadeFrom):
         self.made_from = made_from
@@ -78,27 +79,18 @@ class Remembered:
         self.body_hash = hash(body) if isinstance(body, str) else None
         if self.body_hash is not None:
             attributes["_content"] = None
-        if "metadata" in attributes:  # not on a skip stub
-            attributes["metadata"] = dict(attributes["metadata"])  # a plugin may add to the item's
         names = tuple(attributes)
         self.names = _names.setdefault(names, names)
-        self.values = tuple(attributes.values())
-        self.wrappers = tuple(wrapper for value in self.values
-                              for wrapper in (value if isinstance(value, list) else (value,))
-                              if isinstance(wrapper, URLWrapper))
+        self.values = with_wrappers_bound(attributes.values(), None)
 
     def copy(self, settings, context):
         """The item as the build would make it now (a shallow copy), with this run's settings and context."""
         item = self.cls.__new__(self.cls)
         # One attribute after another, in the order they were made: items then share one
         # table of attribute names, as freshly made ones do (reserve_attributes in item_neighbours).
-        for name, value in zip(self.names, self.values):
+        for name, value in zip(self.names, with_wrappers_bound(self.values, settings)):
             setattr(item, name, value)
         item.settings, item._context = settings, context
-        if "metadata" in vars(item):
-            item.metadata = dict(item.metadata)
-        for wrapper in self.wrappers:  # tags, categories, authors: formatted with the settings
-            wrapper.settings = settings
         return item
 
     def keep_body(self, body) -> bool:
@@ -110,6 +102,31 @@ class Remembered:
         index = self.names.index("_content")
         self.values = (*self.values[:index], body, *self.values[index + 1:])
         return True
+
+
+def with_wrappers_bound(values, settings) -> tuple:
+    """`values` with each tag, category and author (a URLWrapper, alone or in a list) replaced by a
+    copy bound to `settings`, and the metadata dict copied (a plugin may add to an item's).
+
+    Wrappers format their URLs with the settings they hold: a remembered one holds none (else it
+    would keep a whole build alive), and each copy of an item gets its own, as a fresh item does.
+    """
+    copies = {}  # by id: the attribute and its metadata entry stay one object
+
+    def bound(value):
+        if isinstance(value, URLWrapper):
+            if id(value) not in copies:
+                copies[id(value)] = copy.copy(value)
+                copies[id(value)].settings = settings
+            return copies[id(value)]
+        if isinstance(value, list) and value and isinstance(value[0], URLWrapper):
+            if id(value) not in copies:
+                copies[id(value)] = [bound(wrapper) for wrapper in value]
+            return copies[id(value)]
+        return value
+
+    return tuple({key: bound(entry) for key, entry in value.items()} if type(value) is dict else bound(value)
+                 for value in values)
 
 
 def made_in_the_future(item) -> bool:

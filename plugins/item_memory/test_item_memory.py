@@ -67,10 +67,14 @@ def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_
                                    wait_for_change=lambda *watched: None, CACHE_PATH=str(tmp_path / "cache"),
                                    **overrides)
 
+    preview_models = []
+
     def rebuild(step: int) -> set:
         """The preview's next build, which must equal a fresh build; the files it made items of."""
         files_read.append(set())
+        runs_before = len(models)
         assert next(preview) is None
+        preview_models.extend(models[runs_before:])
         made = files_read.pop()
         files_read.append(set())  # the fresh build's, not counted
         fresh = build_site(content, tmp_path / f"fresh-{step}", settings_file=str(settings_file), **overrides)
@@ -103,3 +107,7 @@ def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_
     assert {"meeting.md", "museum.md", "earlier.md", "about.md", "meeting-en.md"} <= rebuild(4)
     home = soup(tmp_path / "preview", "").text
     assert "第一次会议在上海召开" in home and "重点任务安排" not in home
+    # Once the preview stops, none of its builds stays in memory (remembered tags and authors included).
+    preview.close()
+    gc.collect()
+    assert [model for model in preview_models if model() is not None] == []
