@@ -47,7 +47,7 @@ TEMPLATES_ONLY = ("JINJA_GLOBALS",)
 # The build's own: each copy gets the new build's. Not kept, or every remembered item would
 # keep the whole build it was made in (its settings, and every item through the context).
 BUILD_ATTRIBUTES = ("settings", "_context")
-RUN = "PORTAL_ITEM_MEMORY"  # this run's (output, settings digest, items of its last build, items of this one)
+RUN = "PORTAL_ITEM_MEMORY"  # this run's Run
 
 _outputs: OrderedDict[str, tuple[str, dict]] = OrderedDict()  # output folder -> (settings digest, items)
 _names: dict[tuple, tuple] = {}  # the attribute names of remembered items, one tuple for each layout
@@ -57,6 +57,13 @@ class MadeFrom(NamedTuple):
     content_class: type
     stamp: tuple  # the file's (strict_content.checked_files.identity)
     source: object  # strict_content's Source of the file, None if it has none (a static file)
+
+
+class Run(NamedTuple):
+    output: str  # its folder, absolute
+    digest: str  # of its settings
+    remembered: dict  # path -> Remembered, from the last build into the same folder with the same digest
+    made: dict  # path -> (Remembered, the item this build has), so far
 
 
 class Remembered:
@@ -115,10 +122,11 @@ def with_wrappers_bound(values, settings) -> tuple:
 
     def bound(value):
         if isinstance(value, URLWrapper):
-            if id(value) not in copies:
-                copies[id(value)] = copy.copy(value)
-                copies[id(value)].settings = settings
-            return copies[id(value)]
+            wrapper = copies.get(id(value))
+            if wrapper is None:
+                wrapper = copies[id(value)] = copy.copy(value)
+                wrapper.settings = settings
+            return wrapper
         if isinstance(value, list) and value and isinstance(value[0], URLWrapper):
             if id(value) not in copies:
                 copies[id(value)] = [bound(wrapper) for wrapper in value]
@@ -136,15 +144,14 @@ def made_in_the_future(item) -> bool:
     return getattr(date, "tzinfo", None) is not None and date > datetime.now(tz=date.tzinfo)
 
 
-def this_run(settings) -> tuple:
-    """(output, settings digest, items its last build made, items this build made so far)."""
+def this_run(settings) -> Run:
     if RUN not in settings:
         # Digested at the first item, not at `readers_init`: Pelican's Markdown reader completes
         # the MARKDOWN setting when it is made, just after.
         output = os.path.abspath(settings["OUTPUT_PATH"])
         digest = settings_digest({name: value for name, value in settings.items() if name not in TEMPLATES_ONLY})
         last_digest, last_items = _outputs.get(output, (None, {}))
-        settings[RUN] = (output, digest, last_items if last_digest == digest else {}, {})
+        settings[RUN] = Run(output, digest, last_items if last_digest == digest else {}, {})
     return settings[RUN]
 
 
@@ -156,18 +163,18 @@ def remember_items(readers) -> None:
 
     def read_or_remember(base_path, path, content_class=Page, fmt=None, context=None, **signals_to_send):
         settings = readers.settings
-        _, _, remembered, made = this_run(settings)
+        run = this_run(settings)
         full_path = os.path.abspath(os.path.join(base_path, path))
         made_from = MadeFrom(content_class, identity(full_path),
                              settings.get("PORTAL_SOURCES", {}).get(full_path))
-        known = remembered.get(full_path)
+        known = run.remembered.get(full_path)
         if known is not None and known.made_from == made_from:
             item = known.copy(settings, context)
-            made[full_path] = (known, item)
+            run.made[full_path] = (known, item)
         else:
             item = read_file(base_path, path, content_class, fmt, context, **signals_to_send)
             if not made_in_the_future(item):
-                made[full_path] = (Remembered(item, made_from), item)
+                run.made[full_path] = (Remembered(item, made_from), item)
         return item
 
     readers.read_file = read_or_remember
@@ -178,10 +185,9 @@ def keep_for_next_build(generators) -> None:
     run = generators[0].settings.pop(RUN, None)
     if run is None:
         return
-    output, digest, _, made = run
-    _outputs[output] = (digest, {path: known for path, (known, item) in made.items()
-                                 if known.keep_body(getattr(item, "_content", None))})
-    _outputs.move_to_end(output)
+    _outputs[run.output] = (run.digest, {path: known for path, (known, item) in run.made.items()
+                                         if known.keep_body(getattr(item, "_content", None))})
+    _outputs.move_to_end(run.output)
     while len(_outputs) > OUTPUTS_REMEMBERED:
         _outputs.popitem(last=False)
 
