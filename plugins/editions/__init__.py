@@ -205,6 +205,9 @@ def prepare(pelican) -> None:
     settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"], "bytecode_cache": COMPILED_TEMPLATES}
     # Items of the other language are the other run's: not even parsed in this one.
     settings["SKIP_OTHER_LANGUAGES"] = True
+    # So a run has no translations to group: its slugs are unique (strict_content). Pelican's
+    # grouping costs time quadratic in the items (0.9 s a run at 10,000, 3.7 s at 20,000).
+    settings["ARTICLE_TRANSLATION_ID"] = settings["PAGE_TRANSLATION_ID"] = None
     edition = current_edition(settings)
     translations = translations_for(settings["THEME"], edition.lang)
     model_for(settings).gettext = translations.gettext
