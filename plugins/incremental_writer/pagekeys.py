@@ -80,6 +80,8 @@ def digest(text: str) -> str:
 
 
 def refers_to_content(value) -> bool:
+    if type(value) in PLAIN:  # most values met: the strings inside fields, provinces …
+        return False
     if isinstance(value, (list, tuple)):
         return any(map(refers_to_content, value))
     if isinstance(value, dict):
@@ -99,6 +101,7 @@ class Fingerprints:
         self.fresh: dict[str, list] = {}
         self.active: set[int] = set()  # objects being digested, outermost first
         self.lasting: dict[int, tuple[object, str]] = {}  # other objects, for the whole build
+        self.listing_pages: dict[tuple[int, int], tuple[Paginator, str]] = {}  # by paginator and number
 
     def of(self, value, depth: int = 0) -> str:
         kind = type(value)
@@ -166,8 +169,7 @@ class Fingerprints:
             return (f"Paginator({value.name},{value.url},{value.per_page},{getattr(value, 'orphans', 0)},"
                     f"{value.count},{value.num_pages})")
         if isinstance(value, Page):
-            return (f"Page({value.number}/{value.paginator.num_pages},{value.full_name},{value.base_url},"
-                    f"{value.paginator.count},{nested(value.object_list)})")
+            return self.listing_page(value, nested)
         if isinstance(value, gettext.NullTranslations):
             # By its messages: its header carries the time the catalogue was compiled.
             catalogue = {key: text for key, text in getattr(value, "_catalog", {}).items() if key != ""}
@@ -190,6 +192,16 @@ class Fingerprints:
         if hasattr(value, "__dict__"):
             return type(value).__qualname__ + nested(self.attributes(value))
         raise Unkeyed(f"cannot see into a {type(value).__qualname__}")
+
+    def listing_page(self, page: Page, nested) -> str:
+        """Pelican makes a new Page each time one is asked for: page N of a listing is the page
+        of one output file and the previous or next page of two others. Its paginator is one."""
+        known = self.listing_pages.get((id(page.paginator), page.number))
+        if known is None or known[0] is not page.paginator:
+            known = (page.paginator, f"Page({page.number}/{page.paginator.num_pages},{page.full_name},"
+                                     f"{page.base_url},{page.paginator.count},{nested(page.object_list)})")
+            self.listing_pages[id(page.paginator), page.number] = known
+        return known[1]
 
     def function(self, value, nested) -> str:
         if isinstance(value, functools.partial):
