@@ -73,7 +73,7 @@ class Remembered:
     dict is ~2 KiB an item (40 MiB at 20,000), and items of one kind share their names.
     """
 
-    __slots__ = ("made_from", "cls", "names", "values", "body_hash")
+    __slots__ = ("made_from", "cls", "names", "values", "bound_at", "body_hash")
 
     def __init__(self, item, made_from: MadeFrom):
         self.made_from = made_from
@@ -89,13 +89,20 @@ class Remembered:
         names = tuple(attributes)
         self.names = _names.setdefault(names, names)
         self.values = with_wrappers_bound(attributes.values(), None)
+        # Where a copy binds its own (two or three of ~28 values): the others are taken as they are.
+        self.bound_at = tuple(index for index, (made, kept) in enumerate(zip(attributes.values(), self.values))
+                              if made is not kept)
 
     def copy(self, settings, context):
         """The item as the build would make it now (a shallow copy), with this run's settings and context."""
         item = self.cls.__new__(self.cls)
         # One attribute after another, in the order they were made: items then share one
         # table of attribute names, as freshly made ones do (reserve_attributes in item_neighbours).
-        for name, value in zip(self.names, with_wrappers_bound(self.values, settings)):
+        values = list(self.values)
+        bound = wrapper_binder(settings)
+        for index in self.bound_at:
+            values[index] = bound(values[index])
+        for name, value in zip(self.names, values):
             setattr(item, name, value)
         item.settings, item._context = settings, context
         return item
@@ -118,9 +125,16 @@ def with_wrappers_bound(values, settings) -> tuple:
     Wrappers format their URLs with the settings they hold: a remembered one holds none (else it
     would keep a whole build alive), and each copy of an item gets its own, as a fresh item does.
     """
+    return tuple(map(wrapper_binder(settings), values))
+
+
+def wrapper_binder(settings):
+    """with_wrappers_bound for one value at a time, over the values of one item."""
     copies = {}  # by id: the attribute and its metadata entry stay one object
 
     def bound(value):
+        if type(value) is dict:
+            return {key: bound(entry) for key, entry in value.items()}
         if isinstance(value, URLWrapper):
             wrapper = copies.get(id(value))
             if wrapper is None:
@@ -133,8 +147,7 @@ def with_wrappers_bound(values, settings) -> tuple:
             return copies[id(value)]
         return value
 
-    return tuple({key: bound(entry) for key, entry in value.items()} if type(value) is dict else bound(value)
-                 for value in values)
+    return bound
 
 
 def made_in_the_future(item) -> bool:
