@@ -12,7 +12,7 @@ import os
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import model_for, split_list
+from portal_model import model_for, split_list, write_if_changed
 
 from . import feed
 from .opendata import history_csv, tasks_csv, tasks_json
@@ -95,9 +95,7 @@ class ActionPlanGenerator(Generator):
             "history.csv": ("utf-8-sig", history_csv(self.plan)),
         }
         for name, (encoding, text) in files.items():
-            # newline="" keeps the CSV's CRLF as written
-            with open(os.path.join(folder, name), "w", encoding=encoding, newline="") as handle:
-                handle.write(text)
+            write_if_changed(os.path.join(folder, name), text.encode(encoding))  # the CSV's CRLF as written
 
 
 def get_generators(pelican):

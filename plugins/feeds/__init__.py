@@ -23,7 +23,7 @@ from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import SHANGHAI, Term, model_for
+from portal_model import SHANGHAI, Term, model_for, write_if_changed
 from strict_content import XML_FORBIDDEN
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml",
@@ -393,8 +393,7 @@ def write_feed(settings, spec: FeedSpec, entries, fallback_updated: datetime | N
 def write_bytes(settings, site_path: str, data: bytes) -> None:
     path = os.path.join(settings["OUTPUT_PATH"], *site_path.split("/"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
+    write_if_changed(path, data)
 
 
 # ---------------------------------------------------------------- OPML

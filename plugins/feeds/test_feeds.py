@@ -234,6 +234,27 @@ def test_a_rebuild_into_the_same_output_drops_the_feeds_a_clean_build_would_not_
     assert tree_differences(output, build_site(content, tmp_path / "clean", SITEURL=SITEURL, SEARCH_INDEX=False)) == []
 
 
+def test_a_rebuild_rewrites_only_the_feeds_whose_items_changed(tmp_path):
+    """A feed rewritten unchanged would look new to the Traditional conversion and to a deployment's sync."""
+    content = write_content(tmp_path / "content", FILES)
+    output = build_site(content, tmp_path / "preview", SITEURL=SITEURL, SEARCH_INDEX=False)
+    root_feeds = [path for path in (output / "feeds").rglob("*") if path.is_file()]
+    written = {path: path.stat().st_mtime_ns for path in root_feeds}
+    rail = content / "news/2019/rail.md"
+    rail.write_text(rail.read_text(encoding="utf-8") + "\n沿线车站同日启用。\n", encoding="utf-8")
+    build_site(content, tmp_path / "preview", SITEURL=SITEURL, SEARCH_INDEX=False)
+    rewritten = {path.relative_to(output).as_posix() for path in root_feeds if path.stat().st_mtime_ns != written[path]}
+    def lists_rail(path: Path) -> bool:
+        links = ([item["url"] for item in json.loads(path.read_text())["items"]] if path.suffix == ".json"
+                 else [entry.link for entry in parse(path).entries])
+        return any(link.endswith("/rail-opens/") for link in links)
+
+    listing_rail = {path.relative_to(output).as_posix() for path in root_feeds
+                    if path.suffix in (".xml", ".json") and lists_rail(path)}
+    assert {"feeds/all.atom.xml", "feeds/fields/transport.rss.xml", "feeds/provinces/anhui.atom.xml", "feeds/all.json"} <= listing_rail
+    assert rewritten == listing_rail
+
+
 def test_hostile_html_and_control_characters_never_reach_a_feed(tmp_path):
     output = build_site({"news/bad.md": (
         # (a vertical tab or form feed in the header would end the line: strict_content reports that)

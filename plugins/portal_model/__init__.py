@@ -414,6 +414,20 @@ def write_whole(path: str, text: str) -> None:
     os.replace(partial, path)
 
 
+def write_if_changed(path: str, data: bytes) -> None:
+    """Write `data` unless the file holds it already. A file rewritten unchanged on every build
+    would look new to the steps that go by modification time and size: the Traditional edition
+    (converted again), the search index and a deployment's sync."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
 def partial_name(path: str) -> str:
     return f"{path}.{os.getpid()}.partial"  # one per process: forked workers write side by side
 

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from pelican import signals
 
-from portal_model import SHANGHAI, model_for
+from portal_model import SHANGHAI, model_for, write_if_changed
 
 NOT_LISTED = {"404.html"}
 
@@ -51,10 +51,9 @@ def write_sitemap(pelican):
         lines.append("</url>")
     lines.append("</urlset>\n")
     output = settings["OUTPUT_PATH"]
-    with open(os.path.join(output, "sitemap.xml"), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    with open(os.path.join(output, "robots.txt"), "w", encoding="utf-8") as handle:
-        handle.write(f"User-agent: *\nAllow: /\n\nSitemap: {model.absolute_url('sitemap.xml')}\n")
+    write_if_changed(os.path.join(output, "sitemap.xml"), "\n".join(lines).encode("utf-8"))
+    write_if_changed(os.path.join(output, "robots.txt"),
+                     f"User-agent: *\nAllow: /\n\nSitemap: {model.absolute_url('sitemap.xml')}\n".encode("utf-8"))
 
 
 def register():

@@ -24,7 +24,7 @@ from pelican.generators import Generator
 import portal_model
 from portal_model import (
     DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, kept_between_builds, model_for, parse_partial_date,
-    pinyin_slugs,
+    pinyin_slugs, write_if_changed,
 )
 from strict_content import decode
 from strict_content.fast_reading import code_and_settings_fingerprint
@@ -410,9 +410,7 @@ def timelinejs_json(model, timeline: Timeline) -> dict:
 def write_json(output_path: str, name: str, data: dict) -> None:
     path = os.path.join(output_path, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
-        handle.write("\n")
+    write_if_changed(path, (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 # ---------------------------------------------------------------- generator
