@@ -106,11 +106,14 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
     Items whose file, check and settings are unchanged are copied from the previous build
     (REMEMBER_ITEMS, plugins/item_memory).
     """
+    import gc
+
     from pelican import Pelican
     from pelican.settings import read_settings
     from pelican.utils import wait_for_changes
 
     from portal_model import ContentProblems
+    from portal_model.memory import return_freed_memory
 
     paths = {"PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output)}
     start_afresh = True
@@ -129,6 +132,11 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
             yield refused.code  # every problem, with its file and what to change
         except Exception as failure:  # noqa: BLE001 — the preview outlives a mistake being corrected
             yield f"{type(failure).__name__}: {failure}"
+        # A build's items, generators and settings refer to one another: only the cycle collector
+        # frees them, and it may not run before the next build is well under way. Freed now, while
+        # the editor writes, not beside the next build.
+        gc.collect()
+        return_freed_memory()
         (wait_for_change or wait_for_changes)(settings_file, watched)
 
 
