@@ -319,6 +319,17 @@ def test_every_interface_string_has_an_english_translation():
     assert catalogue.untranslated(english, template) == [], "run: invoke translations"
 
 
+def test_items_of_one_date_are_listed_by_slug_whatever_order_the_files_are_read_in(tmp_path):
+    # Pelican lists the files in a set, whose order changes with each run of Python.
+    slugs = ["delta", "alpha", "echo", "charlie", "bravo", "foxtrot"]
+    output = build_site({f"news/2019/{n}.md": f"Title: 第{n}条\nDate: 2019-03-28\nFields: culture\nSlug: {slug}\n\n正文。"
+                         for n, slug in enumerate(slugs)} | {"news/2019/newer.md": (
+                             "Title: 更新的一条\nDate: 2019-03-29\nFields: culture\nSlug: newer\n\n正文。")},
+                        tmp_path, SEARCH_INDEX=False, OTHER_EDITIONS=[])
+    listed = [a["href"].split("/")[-2] for a in soup(output, "fields/culture/").select("main a[href*='/news/2019/']")]
+    assert list(dict.fromkeys(listed)) == ["newer", *sorted(slugs)]
+
+
 def test_the_english_run_does_not_parse_chinese_items(tmp_path):
     from strict_content import SanitizingMarkdownReader, Source
 
