@@ -405,27 +405,27 @@ def copy_whole(existing: str, new: str) -> None:
     os.replace(partial, new)
 
 
-def write_whole(path: str, text: str) -> None:
-    """`text` written under another name, then renamed into place: the file's old inode, which
-    may have a second name in a cache, is never written over, nor is half a file left behind."""
+def write_whole(path: str, data: str | bytes) -> None:
+    """`data` (text is written as UTF-8) written under another name, then renamed into place: the
+    file's old inode, which may have a second name in a cache, is never written over, nor is half
+    a file left behind."""
     partial = partial_name(path)
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    with (open(partial, "wb") if isinstance(data, bytes) else open(partial, "w", encoding="utf-8")) as handle:
+        handle.write(data)
     os.replace(partial, path)
 
 
 def write_if_changed(path: str, data: bytes) -> None:
-    """Write `data` unless the file holds it already. A file rewritten unchanged on every build
-    would look new to the steps that go by modification time and size: the Traditional edition
-    (converted again), the search index and a deployment's sync."""
+    """Write `data` (whole) unless the file holds it already. A file rewritten unchanged on every
+    build would look new to the steps that go by modification time and size: the Traditional
+    edition (converted again), the search index and a deployment's sync."""
     try:
         with open(path, "rb") as handle:
             if handle.read() == data:
                 return
     except FileNotFoundError:
         pass
-    with open(path, "wb") as handle:
-        handle.write(data)
+    write_whole(path, data)
 
 
 def partial_name(path: str) -> str:
