@@ -132,9 +132,12 @@ def wrapper_binder(settings):
     """with_wrappers_bound for one value at a time, over the values of one item."""
     copies = {}  # by id: the attribute and its metadata entry stay one object
 
-    def bound(value):
-        if type(value) is dict:
+    def bound_value(value):
+        if type(value) is dict:  # the metadata
             return {key: bound(entry) for key, entry in value.items()}
+        return bound(value)
+
+    def bound(value):
         if isinstance(value, URLWrapper):
             wrapper = copies.get(id(value))
             if wrapper is None:
@@ -147,7 +150,7 @@ def wrapper_binder(settings):
             return copies[id(value)]
         return value
 
-    return bound
+    return bound_value
 
 
 def made_in_the_future(item) -> bool:
