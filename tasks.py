@@ -122,9 +122,11 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
         try:
             settings = read_settings(settings_file, override={
                 **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, "REMEMBER_ITEMS": True, **overrides})
+            # What wait_for_changes reads, and no more: the build's settings hold its model.
             # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
-            watched = dict(settings, IGNORE_FILES=[pattern for pattern in settings["IGNORE_FILES"]
-                                                   if not pattern.endswith((".yaml", ".yml"))])
+            watched = {"PATH": settings["PATH"], "THEME": settings["THEME"], "STATIC_PATHS": settings["STATIC_PATHS"],
+                       "IGNORE_FILES": [pattern for pattern in settings["IGNORE_FILES"]
+                                        if not pattern.endswith((".yaml", ".yml"))]}
             Pelican(settings).run()
             start_afresh = False
             yield None
@@ -135,6 +137,7 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
         # A build's items, generators and settings refer to one another: only the cycle collector
         # frees them, and it may not run before the next build is well under way. Freed now, while
         # the editor writes, not beside the next build.
+        settings = None
         gc.collect()
         return_freed_memory()
         (wait_for_change or wait_for_changes)(settings_file, watched)
