@@ -5,19 +5,17 @@ another: at tens of thousands of news items an editor's preview after a
 one-word correction takes minutes. This plugin gives Pelican a Writer (through
 the documented `get_writer` signal) that
 
-- computes each page's key before rendering it: a digest of the theme, the
-  plugins' code, the settings, and the value of every variable the page's
-  template (with everything it extends, includes and imports) can read
-  (pagekeys.py);
+- keeps every page until the generators are done, then deals the pages out to
+  one forked worker process per core, before any `finalized` receiver reads
+  the output (workers.py);
+- there, computes each page's key: a digest of the theme, the plugins' code,
+  the settings, and the value of every variable the page's template (with
+  everything it extends, includes and imports) can read (pagekeys.py);
 - does not render or write a page whose key equals the one recorded when its
   file was last written, if that file is still there; into an emptied output
   (`invoke build`, a publication) it links the page kept under that key back
   from CACHE_PATH (rendered.py), while a process of its own deletes the old
-  output beside the build (emptying.py);
-- renders the others after the generators are done, in one forked worker
-  process per core, before any `finalized` receiver reads the output; a page
-  that is rendered whatever its key (it has none recorded, as on a first build)
-  gets its key there too, so that keying is shared by the cores as well;
+  output beside the build (emptying.py); renders the others;
 - removes the pages it wrote last time that this build no longer has (an
   item deleted or moved to another URL), as a clean build would.
 
@@ -45,14 +43,14 @@ from portal_model.memory import return_freed_memory
 from .emptying import start_emptying, wait_for_emptying
 from .pagekeys import PageKeys
 from .rendered import RenderedPages
-from .workers import Job, PageContext, render_in_workers
+from .workers import Job, PageContext, write_in_workers
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "written-pages.json"
 STORE = "rendered-pages"  # rendered.py
 DEFAULTS = {
-    # Fewer pages than this to render are rendered in the build process: forking costs more.
+    # Fewer pages than this in a run are keyed and rendered in the build process: forking costs more.
     "PARALLEL_WRITING_MIN_PAGES": 100,
     # 0: one worker per core available to the build.
     "PARALLEL_WRITING_WORKERS": 0,
@@ -93,7 +91,6 @@ class IncrementalWriter(Writer):
         self.jobs: list[tuple] = []
         self.bases: dict[tuple, tuple[dict, tuple]] = {}  # page context names -> (context, values)
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
-        self.skipped = self.restored = 0
         # Only one build's writer waits at a time (each is flushed before the runs that `finalized`
         # starts): one left by a failed build would keep its pages' contexts, in a preview for ever.
         _writers.clear()
@@ -114,24 +111,13 @@ class IncrementalWriter(Writer):
         return super().write_file(name, DeferredTemplate(template, self), context, *args, **kwargs)
 
     def defer(self, template, localcontext) -> None:
+        """Keep the page until every generator is done: then it is keyed, and written if it changed."""
         name = localcontext["output_file"]
         path = sanitised_join(self.output_path, name)
         self.written[name] = None
         self.not_written.add(path)
-        keyed_later = False
-        if self.keys is not None:
-            if self.previous.get(name) is not None:
-                key = self.written[name] = self.keys.key(template, localcontext)
-                if key == self.previous[name] and os.path.exists(path):
-                    self.skipped += 1
-                    return
-                # An emptied output (invoke build, a publication): the page as it was written.
-                if key is not None and self.store.restore(name, key, path):
-                    self.restored += 1
-                    return
-            else:
-                keyed_later = True  # rendered whatever its key: keyed where it is rendered
-        self.jobs.append(Job(template, self.compact(localcontext), path, name, keyed_later, self.written[name]))
+        previous = self.previous.get(name) if self.keys is not None else None
+        self.jobs.append(Job(template, self.compact(localcontext), path, name, previous))
 
     def compact(self, localcontext: dict) -> PageContext:
         """The page's context as the values that differ from the first page with the same names.
@@ -156,13 +142,13 @@ class IncrementalWriter(Writer):
         return open(os.devnull, "w", encoding=encoding)
 
     def finish(self) -> None:
-        """Render the pages that changed, drop the ones that are gone, record the keys."""
+        """Key the pages and write those that changed, drop the ones that are gone, record the keys."""
         started = time.perf_counter()
         workers = self.settings["PARALLEL_WRITING_WORKERS"] or len(os.sched_getaffinity(0))
         if len(self.jobs) < self.settings["PARALLEL_WRITING_MIN_PAGES"]:
             workers = 1
-        self.written.update(render_in_workers(self.jobs, workers, self.keys, self.store))
-        rendered = len(self.jobs)
+        written = write_in_workers(self.jobs, workers, self.keys, self.store)
+        self.written.update(written.keys)
         self.jobs, self.bases = [], {}
         self.remove_vanished_pages()
         if self.settings.get("CACHE_CONTENT"):
@@ -179,7 +165,7 @@ class IncrementalWriter(Writer):
         self.keys = None
         return_freed_memory()
         log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %d restored, %.2f s",
-                 rendered, workers, "" if workers == 1 else "s", self.skipped, self.restored,
+                 written.rendered, workers, "" if workers == 1 else "s", written.unchanged, written.restored,
                  time.perf_counter() - started)
 
     def remove_vanished_pages(self) -> None:

@@ -198,8 +198,8 @@ class Fingerprints:
         of one output file and the previous or next page of two others. Its paginator is one."""
         known = self.listing_pages.get((id(page.paginator), page.number))
         if known is None or known[0] is not page.paginator:
-            known = (page.paginator, f"Page({page.number}/{page.paginator.num_pages},{page.full_name},"
-                                     f"{page.base_url},{page.paginator.count},{nested(page.object_list)})")
+            known = (page.paginator, digest(f"Page({page.number}/{page.paginator.num_pages},{page.full_name},"
+                                            f"{page.base_url},{page.paginator.count},{nested(page.object_list)})"))
             self.listing_pages[id(page.paginator), page.number] = known
         return known[1]
 

@@ -13,7 +13,7 @@ from incremental_writer import IncrementalWriter
 from incremental_writer.pagekeys import Fingerprints, Unkeyed
 from incremental_writer import workers
 from incremental_writer.rendered import RenderedPages
-from incremental_writer.workers import Job, PageContext, RenderingFailed, render_in_workers
+from incremental_writer.workers import Job, PageContext, RenderingFailed, write_in_workers
 from sitebuild import build_site, tree_differences, write_content
 
 ITEM = """\
@@ -79,16 +79,25 @@ def test_a_rebuild_with_nothing_changed_writes_no_page(site):
     assert changed == set()
 
 
-def test_keys_computed_by_the_workers_of_a_first_build_hold_for_the_next(tmp_path):
+def test_keys_computed_by_the_workers_hold_for_the_next_builds(tmp_path):
     content = write_content(tmp_path / "content", corpus())
     (tmp_path / "preview").mkdir()
-    output = cached_build(content, tmp_path / "preview" / "output", tmp_path / "cache",
-                          PARALLEL_WRITING_MIN_PAGES=1, PARALLEL_WRITING_WORKERS=2)
+    in_workers = {"PARALLEL_WRITING_MIN_PAGES": 1, "PARALLEL_WRITING_WORKERS": 2}
+    output = cached_build(content, tmp_path / "preview" / "output", tmp_path / "cache", **in_workers)
     before = stamps(output)
 
-    cached_build(content, output, tmp_path / "cache", PARALLEL_WRITING_WORKERS=1)
-
+    cached_build(content, output, tmp_path / "cache", **in_workers)
     assert len(before) > 50 and rewritten(before, output) == set()
+
+    edited = content / "news/2019/item-6.md"
+    edited.write_text(item(6, body="更正后的正文。"), encoding="utf-8")
+    cached_build(content, output, tmp_path / "cache", **in_workers)
+    # the item, and the lists that show its summary
+    assert {page for page in rewritten(before, output) if page.startswith("news/")} == {"news/2019/item-6/index.html"}
+
+    before = stamps(output)
+    cached_build(content, output, tmp_path / "cache", PARALLEL_WRITING_WORKERS=1)
+    assert rewritten(before, output) == set()
 
 
 def test_a_build_that_emptied_the_output_first_is_followed_by_one_that_writes_nothing(tmp_path):
@@ -132,13 +141,29 @@ def test_an_emptied_output_keeps_what_output_retention_names_and_nothing_is_left
     assert sorted(path.name for path in output.parent.iterdir()) == ["output"]
 
 
+class KeysGivenByPage:
+    """Stands in for PageKeys: each page's context gives its key."""
+
+    def __init__(self):
+        self.fingerprints = Fingerprints()
+
+    def template_variables(self, template):
+        return ()
+
+    def key(self, template, context):
+        return context["key"]
+
+
+def page(name: str, key: str) -> PageContext:
+    return PageContext({}, (("name", name), ("key", key)))
+
+
 def test_a_page_written_anew_leaves_the_page_kept_under_its_old_key_as_it_was(tmp_path):
     store = RenderedPages(str(tmp_path / "kept"))
-    page = PageContext({}, (("name", "第一版"),))
-    job = Job(Template(), page, str(tmp_path / "output/a/index.html"), "a/index.html", False, "key-1")
-    render_in_workers([job], workers=1, store=store)
-    render_in_workers([job._replace(context=PageContext({}, (("name", "第二版"),)), key="key-2")],
-                      workers=1, store=store)
+    job = Job(Template(), page("第一版", "key-1"), str(tmp_path / "output/a/index.html"), "a/index.html", None)
+    write_in_workers([job], workers=1, keys=KeysGivenByPage(), store=store)
+    write_in_workers([job._replace(context=page("第二版", "key-2"), previous="key-1")],
+                     workers=1, keys=KeysGivenByPage(), store=store)
 
     assert store.restore("a/index.html", "key-1", job.path)
     assert Path(job.path).read_text(encoding="utf-8") == "<p>第一版</p>"
@@ -226,12 +251,32 @@ class Template:
         return f"<p>{context['name']}</p>"
 
 
+def test_workers_leave_unchanged_pages_link_kept_ones_back_and_render_the_rest(tmp_path):
+    store, keys = RenderedPages(str(tmp_path / "kept")), KeysGivenByPage()
+    jobs = [Job(Template(), page(f"page-{n}", f"first-{n}"), str(tmp_path / f"output/{n}.html"), f"{n}.html", None)
+            for n in range(6)]
+    first = write_in_workers(jobs, workers=2, keys=keys, store=store)
+    assert first.keys == {f"{n}.html": f"first-{n}" for n in range(6)} and first.rendered == 6
+
+    (tmp_path / "output/1.html").unlink()  # as in an emptied output
+    untouched = (tmp_path / "output/2.html").stat().st_ino  # a page written is a new file renamed into place
+    again = [job._replace(previous=f"first-{n}") for n, job in enumerate(jobs)]
+    again[0] = again[0]._replace(context=page("更正", "second-0"))
+    second = write_in_workers(again, workers=2, keys=keys, store=store)
+
+    assert (second.rendered, second.unchanged, second.restored) == (1, 4, 1)
+    assert second.keys == {"0.html": "second-0", **{f"{n}.html": f"first-{n}" for n in range(1, 6)}}
+    assert (tmp_path / "output/0.html").read_text(encoding="utf-8") == "<p>更正</p>"
+    assert (tmp_path / "output/1.html").read_text(encoding="utf-8") == "<p>page-1</p>"
+    assert (tmp_path / "output/2.html").stat().st_ino == untouched
+
+
 def test_a_page_that_fails_in_a_worker_is_named_and_the_others_are_written(tmp_path):
     jobs = [Job(Template(fail_on="page-3"), PageContext({}, (("name", f"page-{n}"),)),
-                str(tmp_path / f"page-{n}/index.html"), f"page-{n}/index.html", False, None) for n in range(6)]
+                str(tmp_path / f"page-{n}/index.html"), f"page-{n}/index.html", None) for n in range(6)]
 
     with pytest.raises(RenderingFailed) as failure:
-        render_in_workers(jobs, workers=2)
+        write_in_workers(jobs, workers=2)
 
     assert "page-3/index.html" in str(failure.value) and "模板出错" in str(failure.value)
     written = sorted(path.parent.name for path in tmp_path.rglob("index.html"))

@@ -1,11 +1,13 @@
-"""Rendering pages in forked worker processes.
+"""Keying and rendering pages in forked worker processes.
 
 Forked, not spawned: a worker starts with the build's whole state (content,
 compiled templates, plugins' data) already in memory, shared with the build
 process until written to, so nothing has to be pickled on the way in. The
 pages are dealt out in turn (page i to worker i mod n), which spreads long and
-short pages evenly; the build process waits. Only error messages, and the keys
-computed there with the item digests they needed, come back.
+short pages evenly; the build process waits. Each worker keys its pages, leaves
+those whose key and file are unchanged, links back those kept in the store
+under their key, and renders the rest. Only error messages, the keys with the
+item digests they needed, and counts come back.
 """
 
 from __future__ import annotations
@@ -40,8 +42,14 @@ class Job(NamedTuple):
     context: PageContext
     path: str  # absolute
     name: str  # relative to the output
-    keyed_here: bool  # its key is computed where it is rendered
-    key: str | None  # computed by the build process (keyed_here: not yet)
+    previous: str | None  # its key when its file was last written, if known
+
+
+class Written(NamedTuple):
+    keys: dict  # page -> key, of every page keyed
+    rendered: int
+    unchanged: int  # key and file as the last build left them
+    restored: int  # linked back from the store (an emptied output)
 
 
 def render(template, context: dict, path) -> None:
@@ -53,47 +61,55 @@ def render(template, context: dict, path) -> None:
     write_whole(path, output)
 
 
-def render_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> tuple[list[str], dict]:
-    """Render this share of the jobs, keeping each keyed page in `store`;
-    (errors, {page: key} of the pages keyed here)."""
-    errors, computed = [], {}
+def write_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> tuple[list[str], Written]:
+    """Key this share of the jobs (with `keys`, a PageKeys) and write the pages that changed,
+    keeping each keyed page in `store`; (errors, what was written)."""
+    errors, computed, counts = [], {}, {"rendered": 0, "unchanged": 0, "restored": 0}
     for job in jobs[share::workers]:
         try:
             context = job.context.as_dict()
-            key = job.key
-            if job.keyed_here:
+            key = None
+            if keys:
                 key = computed[job.name] = keys.key(job.template, context)
+            if key is not None and job.previous is not None:
+                if key == job.previous and os.path.exists(job.path):
+                    counts["unchanged"] += 1
+                    continue
+                if store and store.restore(job.name, key, job.path):  # into an emptied output
+                    counts["restored"] += 1
+                    continue
             render(job.template, context, job.path)
+            counts["rendered"] += 1
             if store and key:
                 store.keep(job.name, key, job.path)
         except Exception:  # noqa: BLE001 — reported by the build process, page by page
             errors.append(f"{job.path}:\n{traceback.format_exc()}")
-    return errors, computed
+    return errors, Written(computed, **counts)
 
 
 def report_share(jobs: list[Job], share: int, workers: int, keys, store, pipe) -> None:
-    """A worker's share, reported as JSON: errors, keys, and the item digests it computed."""
-    known = set(keys.fingerprints.fresh) if keys else set()
-    errors, computed = render_share(jobs, share, workers, keys, store)
-    fresh = {item: entry for item, entry in keys.fingerprints.fresh.items() if item not in known} if keys else {}
-    pipe.write(json.dumps({"errors": errors, "keys": computed, "fresh": fresh}).encode("utf-8", "replace"))
+    """A worker's share, reported as JSON: errors, what was written, and the item digests it computed."""
+    errors, written = write_share(jobs, share, workers, keys, store)
+    fresh = keys.fingerprints.fresh if keys else {}
+    pipe.write(json.dumps({"errors": errors, "written": written._asdict(), "fresh": fresh})
+               .encode("utf-8", "replace"))
 
 
-def render_in_workers(jobs: list[Job], workers: int, keys=None, store=None) -> dict:
-    """Render and write every page of `jobs` (each keyed one also into `store`, a RenderedPages);
-    return the keys computed for the jobs keyed here (their item digests join `keys`);
-    raise RenderingFailed naming the pages that failed."""
+def write_in_workers(jobs: list[Job], workers: int, keys=None, store=None) -> Written:
+    """Key every page of `jobs` with `keys` (a PageKeys, or None) and write those that changed
+    (each keyed one also into `store`, a RenderedPages); return the keys (their item digests
+    join `keys`) and counts; raise RenderingFailed naming the pages that failed."""
     if keys:  # each template is parsed once, here, and kept with the keys
-        for template in {job.template for job in jobs if job.keyed_here}:
+        for template in {job.template for job in jobs}:
             keys.template_variables(template)
     if workers <= 1 or len(jobs) < 2:
-        errors, computed = render_share(jobs, 0, 1, keys, store)
+        errors, written = write_share(jobs, 0, 1, keys, store)
     else:
         children = []
         for share in range(workers):
             reader, writer = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the worker: render its share, report, and leave without running any cleanup
+            if pid == 0:  # the worker: write its share, report, and leave without running any cleanup
                 os.close(reader)
                 status = 0
                 try:
@@ -107,19 +123,23 @@ def render_in_workers(jobs: list[Job], workers: int, keys=None, store=None) -> d
         # The build process renders nothing itself: rendering churns the heap with short-lived
         # strings between long-lived ones, and a heap so fragmented cannot be given back. The
         # workers' memory goes with them; the build process's would stay to the end of the build.
-        errors, computed = [], {}
+        errors, shares = [], []
         for pid, reader in children:
             with os.fdopen(reader, "rb") as pipe:
                 message = pipe.read().decode("utf-8")
             _, status = os.waitpid(pid, 0)
             if status or not message:
-                errors.append(f"a rendering worker (pid {pid}) stopped with status {status}")
+                errors.append(f"a worker writing pages (pid {pid}) stopped with status {status}")
                 continue
             report = json.loads(message)
             errors += report["errors"]
-            computed.update(report["keys"])
+            shares.append(Written(**report["written"]))
             if keys:
                 keys.fingerprints.fresh.update(report["fresh"])
+        written = Written({name: key for share in shares for name, key in share.keys.items()},
+                          rendered=sum(share.rendered for share in shares),
+                          unchanged=sum(share.unchanged for share in shares),
+                          restored=sum(share.restored for share in shares))
     if errors:
         raise RenderingFailed("pages could not be rendered:\n" + "\n".join(errors))
-    return computed
+    return written
