@@ -198,6 +198,9 @@ def prepare(pelican) -> None:
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
         settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")
+        # Named by the root's /robots.txt (plugins/sitemap): crawlers read no other.
+        settings["PORTAL_OTHER_SITEMAPS"] = [f"{settings['EDITIONS_ABSOLUTE_URL']}{edition.prefix}sitemap.xml"
+                                             for edition in EDITIONS[1:] if edition.key in other_editions(settings)]
         if TRADITIONAL.key in other_editions(settings):
             # plugins/search: the Traditional pages search the simplified index, with their fixes.
             settings["SEARCH_CONVERTED_EDITIONS"] = {TRADITIONAL.html_lang.lower(): {
@@ -282,21 +285,13 @@ def traditional_rewriter(settings) -> LinkRewriter:
                         f"tag:{authority}:" if authority else "")
 
 
-def announce_sitemaps(settings) -> None:
-    """Crawlers read /robots.txt only: it names every edition's sitemap."""
-    output = settings["OUTPUT_PATH"]
-    robots = os.path.join(output, "robots.txt")
-    if not os.path.exists(robots):
-        return
-    lines = []
+def remove_edition_robots(settings) -> None:
+    """Crawlers read the site's /robots.txt only, which names every edition's sitemap
+    (PORTAL_OTHER_SITEMAPS): the other editions' runs and conversion write one of their own."""
     for edition in EDITIONS[1:]:
-        edition_robots = os.path.join(output, edition.folder, "robots.txt")
+        edition_robots = os.path.join(settings["OUTPUT_PATH"], edition.folder, "robots.txt")
         if os.path.exists(edition_robots):
             os.remove(edition_robots)
-        if os.path.exists(os.path.join(output, edition.folder, "sitemap.xml")):
-            lines.append(f"Sitemap: {settings['EDITIONS_ABSOLUTE_URL']}{edition.prefix}sitemap.xml")
-    with open(robots, "a", encoding="utf-8") as handle:
-        handle.write("".join(f"{line}\n" for line in lines))
 
 
 def other_editions(settings) -> tuple[str, ...]:
@@ -329,7 +324,7 @@ def build_other_editions(pelican) -> None:
                  TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
     else:
         build_english()
-    announce_sitemaps(settings)
+    remove_edition_robots(settings)
 
 
 def register():

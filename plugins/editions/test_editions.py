@@ -183,6 +183,16 @@ def test_robots_names_the_sitemap_of_every_edition(site):
 
 # ---------------------------------------------------------------- Traditional
 
+def test_a_rebuild_leaves_robots_as_it_was(tmp_path):
+    content = tmp_path / "content"
+    first = build_site(SITE, tmp_path, SEARCH_INDEX=False)
+    robots = (first / "robots.txt").stat().st_ino  # a file written again is a new one renamed into place
+    build_site(content, tmp_path, SEARCH_INDEX=False)
+    assert (first / "robots.txt").stat().st_ino == robots
+    assert [line for line in (first / "robots.txt").read_text(encoding="utf-8").splitlines() if "Sitemap" in line] == [
+        f"Sitemap: {BASE}{prefix}sitemap.xml" for prefix in ("", "zh-hant/", "en/")]
+
+
 def test_traditional_pages_are_converted_at_the_same_urls(site):
     simplified = {p.relative_to(site) for p in site.rglob("*.html")
                   if p.relative_to(site).parts[0] not in ("en", "zh-hant", "static", "pagefind")}

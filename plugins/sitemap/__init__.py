@@ -52,8 +52,11 @@ def write_sitemap(pelican):
     lines.append("</urlset>\n")
     output = settings["OUTPUT_PATH"]
     write_if_changed(os.path.join(output, "sitemap.xml"), "\n".join(lines).encode("utf-8"))
+    # Crawlers read the site's /robots.txt only: it names the sitemaps of parts built by other
+    # runs too (PORTAL_OTHER_SITEMAPS: plugins/editions), so that it is written once, unchanged.
+    sitemaps = [model.absolute_url("sitemap.xml"), *settings.get("PORTAL_OTHER_SITEMAPS", ())]
     write_if_changed(os.path.join(output, "robots.txt"),
-                     f"User-agent: *\nAllow: /\n\nSitemap: {model.absolute_url('sitemap.xml')}\n".encode("utf-8"))
+                     ("User-agent: *\nAllow: /\n\n" + "".join(f"Sitemap: {url}\n" for url in sitemaps)).encode("utf-8"))
 
 
 def register():
