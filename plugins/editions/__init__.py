@@ -198,10 +198,11 @@ def prepare(pelican) -> None:
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
         settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")
+        wanted = other_editions(settings)
         # Named by the root's /robots.txt (plugins/sitemap): crawlers read no other.
         settings["PORTAL_OTHER_SITEMAPS"] = [f"{settings['EDITIONS_ABSOLUTE_URL']}{edition.prefix}sitemap.xml"
-                                             for edition in EDITIONS[1:] if edition.key in other_editions(settings)]
-        if TRADITIONAL.key in other_editions(settings):
+                                             for edition in EDITIONS[1:] if edition.key in wanted]
+        if TRADITIONAL.key in wanted:
             # plugins/search: the Traditional pages search the simplified index, with their fixes.
             settings["SEARCH_CONVERTED_EDITIONS"] = {TRADITIONAL.html_lang.lower(): {
                 "index": SIMPLIFIED.html_lang.lower(), "folder": TRADITIONAL.prefix, "conversion": CONVERSION}}

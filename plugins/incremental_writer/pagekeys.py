@@ -117,6 +117,8 @@ class Fingerprints:
             return f"tz({value})"
         if isinstance(value, Content):
             return self.content(value) if depth == 0 else self.face(value)
+        if isinstance(value, Page):  # memoised by paginator and number, not by object
+            return self.listing_page(value, functools.partial(self.of, depth=depth + 1))
         if kind in CONTAINERS:
             return self.container(value, depth)
         if callable(getattr(value, "cache_digest", None)) and not isinstance(value, type):
@@ -168,8 +170,6 @@ class Fingerprints:
         if isinstance(value, Paginator):  # its shape: templates ask it for counts, not for items
             return (f"Paginator({value.name},{value.url},{value.per_page},{getattr(value, 'orphans', 0)},"
                     f"{value.count},{value.num_pages})")
-        if isinstance(value, Page):
-            return self.listing_page(value, nested)
         if isinstance(value, gettext.NullTranslations):
             # By its messages: its header carries the time the catalogue was compiled.
             catalogue = {key: text for key, text in getattr(value, "_catalog", {}).items() if key != ""}

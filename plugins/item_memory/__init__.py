@@ -88,7 +88,7 @@ class Remembered:
             attributes["_content"] = None
         names = tuple(attributes)
         self.names = _names.setdefault(names, names)
-        self.values = with_wrappers_bound(attributes.values(), None)
+        self.values = tuple(map(wrapper_binder(None), attributes.values()))
         # Where a copy binds its own (two or three of ~28 values): the others are taken as they are.
         self.bound_at = tuple(index for index, (made, kept) in enumerate(zip(attributes.values(), self.values))
                               if made is not kept)
@@ -118,18 +118,14 @@ class Remembered:
         return True
 
 
-def with_wrappers_bound(values, settings) -> tuple:
-    """`values` with each tag, category and author (a URLWrapper, alone or in a list) replaced by a
-    copy bound to `settings`, and the metadata dict copied (a plugin may add to an item's).
+def wrapper_binder(settings):
+    """A function for the values of one item: each tag, category and author (a URLWrapper, alone
+    or in a list) replaced by a copy bound to `settings`, and the metadata dict copied (a plugin
+    may add to an item's).
 
     Wrappers format their URLs with the settings they hold: a remembered one holds none (else it
     would keep a whole build alive), and each copy of an item gets its own, as a fresh item does.
     """
-    return tuple(map(wrapper_binder(settings), values))
-
-
-def wrapper_binder(settings):
-    """with_wrappers_bound for one value at a time, over the values of one item."""
     copies = {}  # by id: the attribute and its metadata entry stay one object
 
     def bound_value(value):
