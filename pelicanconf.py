@@ -74,7 +74,7 @@ ACTION_PLAN_TOPICS = [
 PLUGIN_PATHS = ["plugins"]
 # In order: a plugin that imports another comes after it (Pelican loads them one by one,
 # without putting PLUGIN_PATHS on the import path).
-PLUGINS = ["portal_model", "strict_content", "incremental_writer", "item_memory", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan", "editions", "search"]
+PLUGINS = ["portal_model", "strict_content", "incremental_writer", "item_memory", "taxonomy_pages", "sitemap", "item_neighbours", "timelines", "feeds", "fingerprint", "action_plan", "editions", "search", "quick_rebuild"]
 
 THEME = "theme"
 THEME_STATIC_DIR = "static"

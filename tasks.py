@@ -114,26 +114,44 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
 
     from portal_model import ContentProblems
     from portal_model.memory import return_freed_memory
+    from quick_rebuild import QUICK_REBUILD, changed_files, file_stamps, forget_kept_build, rebuild, take_kept_build
 
     paths = {"PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output)}
     start_afresh = True
     watched = paths  # and the settings file: a mistake there is corrected there
+    kept, stamps = None, {}  # the last build, for a quick rebuild (plugins/quick_rebuild); its files' stamps
     while True:
         try:
-            settings = read_settings(settings_file, override={
-                **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, "REMEMBER_ITEMS": True, **overrides})
-            # What wait_for_changes reads, and no more: the build's settings hold its model.
-            # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
-            watched = {"PATH": settings["PATH"], "THEME": settings["THEME"], "STATIC_PATHS": settings["STATIC_PATHS"],
-                       "IGNORE_FILES": [pattern for pattern in settings["IGNORE_FILES"]
-                                        if not pattern.endswith((".yaml", ".yml"))]}
-            Pelican(settings).run()
-            start_afresh = False
+            now = file_stamps(*(watched[name] for name in ("PATH", "THEME") if name in watched), settings_file)
+            edited = changed_files(stamps, now)
+            if kept is not None and len(edited) == 1 and rebuild(kept, edited[0]):
+                stamps = now
+            else:
+                if kept is not None:  # freed before the new build makes its own
+                    kept = None
+                    gc.collect()
+                    return_freed_memory()
+                settings = read_settings(settings_file, override={
+                    **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, "REMEMBER_ITEMS": True,
+                    QUICK_REBUILD: paths["OUTPUT_PATH"], **overrides})
+                # What wait_for_changes reads, and no more: the build's settings hold its model.
+                # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
+                watched = {"PATH": settings["PATH"], "THEME": settings["THEME"], "STATIC_PATHS": settings["STATIC_PATHS"],
+                           "IGNORE_FILES": [pattern for pattern in settings["IGNORE_FILES"]
+                                            if not pattern.endswith((".yaml", ".yml"))]}
+                # Before anything is read: a file saved during the build counts as edited after it.
+                stamps = file_stamps(watched["PATH"], watched["THEME"], settings_file)
+                Pelican(settings).run()
+                kept = take_kept_build(paths["OUTPUT_PATH"])
+                start_afresh = False
             yield None
         except ContentProblems as refused:
+            kept = None
             yield refused.code  # every problem, with its file and what to change
         except Exception as failure:  # noqa: BLE001 — the preview outlives a mistake being corrected
+            kept = None
             yield f"{type(failure).__name__}: {failure}"
+        forget_kept_build(paths["OUTPUT_PATH"])  # what a build that failed kept half-way
         # A build's items, generators and settings refer to one another: only the cycle collector
         # frees them, and it may not run before the next build is well under way. Freed now, while
         # the editor writes, not beside the next build.

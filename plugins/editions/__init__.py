@@ -58,8 +58,11 @@ EDITIONS = (SIMPLIFIED, TRADITIONAL, ENGLISH)
 BY_KEY = {edition.key: edition for edition in EDITIONS}
 # Pages 2, 3 … of a listing have no counterpart of the same number in another language.
 LATER_PAGE = re.compile(r"(?:^|(?<=/))page/\d+/$")
-# Sent once the root edition is written, before the others are built (into `pending_folders`).
+# Sent once the root edition is written, before the others are built (into `pending_folders`);
+# after a quick rebuild, once the other editions are written too (`beside_preview`).
 ROOT_EDITION_WRITTEN = blinker.signal("root_edition_written")
+# Sent by plugins/quick_rebuild once it has written the root edition's pages again.
+QUICK_REBUILD_WRITTEN = blinker.signal("quick_rebuild_written")
 # Folders of the output that belong to no edition: never converted, never moved into one.
 SEARCH_INDEX = "pagefind"
 PRECOMPRESS_ALGORITHMS = ("PRECOMPRESS_BROTLI", "PRECOMPRESS_GZIP", "PRECOMPRESS_ZOPFLI", "PRECOMPRESS_ZSTANDARD")
@@ -314,21 +317,36 @@ def build_other_editions(pelican) -> None:
             log.info("editions: %s built in %.2f s", ENGLISH.key, time.perf_counter() - started)
 
     if TRADITIONAL.key in wanted:
-        started = time.perf_counter()
-        rewriter = traditional_rewriter(settings)
-        cache = kept_between_builds(settings, TRADITIONAL.folder)
         # The English run writes under en/ and the shared static/, which the conversion leaves
         # alone: it runs here while the conversion's workers use the cores (it uses one).
-        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache,
-                                    meanwhile=build_english)
-        log.info("editions: %s, %d files (%d written, %d removed), with the English run, in %.2f s",
-                 TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
+        convert_traditional(settings, meanwhile=build_english)
     else:
         build_english()
     remove_edition_robots(settings)
+
+
+def convert_traditional(settings, meanwhile=lambda: None) -> None:
+    started = time.perf_counter()
+    rewriter = traditional_rewriter(settings)
+    outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared),
+                                kept_between_builds(settings, TRADITIONAL.folder), meanwhile=meanwhile)
+    log.info("editions: %s, %d files (%d written, %d removed), in %.2f s",
+             TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
+
+
+def rewrite_other_editions(pelican) -> None:
+    """After a quick rebuild of a simplified item (plugins/quick_rebuild): its Traditional pages.
+    The English edition shows no simplified item, so it stays as it is."""
+    settings = pelican.settings
+    if TRADITIONAL.key in other_editions(settings):
+        convert_traditional(settings)
+        remove_edition_robots(settings)
+    # The preview shows the pages now; plugins/search indexes them beside it.
+    ROOT_EDITION_WRITTEN.send(pelican, pending_folders=[], beside_preview=True)
 
 
 def register():
     signals.initialized.connect(prepare)
     signals.generator_init.connect(install_translations)
     signals.finalized.connect(build_other_editions)
+    QUICK_REBUILD_WRITTEN.connect(rewrite_other_editions)

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import lxml.html
 from feedgen.feed import FeedGenerator
+import blinker
 from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
@@ -518,6 +519,14 @@ class FeedsGenerator(Generator):
         )
 
 
+def rewrite_feeds_of(item, generators) -> None:
+    """After a quick rebuild's edit of `item`'s text (plugins/quick_rebuild): the feeds it is in."""
+    for generator in generators:
+        if isinstance(generator, FeedsGenerator):
+            write_news_feeds(generator.settings, generator.edition, generator.items,
+                             [(spec, own) for spec, own in generator.feeds if item in own])
+
+
 # ---------------------------------------------------------------- wiring
 
 def enabled(pelican) -> bool:
@@ -557,3 +566,4 @@ def register():
     signals.initialized.connect(check_settings)
     signals.get_generators.connect(get_generators)
     signals.finalized.connect(write_opml)
+    blinker.signal("item_edited_in_place").connect(rewrite_feeds_of)

@@ -34,10 +34,12 @@ import time
 from itertools import compress
 from operator import is_not
 
+import blinker
 from pelican import signals
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
+from portal_model import write_whole
 from portal_model.memory import return_freed_memory
 
 from .emptying import start_emptying, wait_for_emptying
@@ -55,6 +57,10 @@ DEFAULTS = {
     # 0: one worker per core available to the build.
     "PARALLEL_WRITING_WORKERS": 0,
 }
+
+# Sent once a run's pages are written, with every page (`jobs`, workers.Job) and the variables each
+# template reads (`template_variables`, by template name): plugins/quick_rebuild keeps them.
+PAGES_WRITTEN = blinker.signal("pages_written")
 
 # The writer of each running build, by its settings: the `finalized` of that build flushes it.
 _writers: dict[int, "IncrementalWriter"] = {}
@@ -149,6 +155,7 @@ class IncrementalWriter(Writer):
             workers = 1
         written = write_in_workers(self.jobs, workers, self.keys, self.store)
         self.written.update(written.keys)
+        PAGES_WRITTEN.send(self, jobs=self.jobs, template_variables=self.keys.variables if self.keys else None)
         self.jobs, self.bases = [], {}
         self.remove_vanished_pages()
         if self.settings.get("CACHE_CONTENT"):
@@ -156,10 +163,8 @@ class IncrementalWriter(Writer):
             # With what each template reads (parsing them all again costs ~1 s a run) and the
             # digests of the items' own data (~0.5 ms an item).
             templates = {name: (sorted(read), used) for name, (read, used) in self.keys.templates.items()}
-            with open(self.manifest_path, "w", encoding="utf-8") as handle:
-                json.dump({"build": self.keys.build, "templates": templates, "pages": self.written,
-                           "items": self.keys.fingerprints.fresh},
-                          handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            save_manifest(self.manifest_path, {"build": self.keys.build, "templates": templates,
+                                               "pages": self.written, "items": self.keys.fingerprints.fresh})
         # The digests memoised for this build (~1 KiB an item) are not needed once it is written:
         # the other editions' runs and the search index come after, in this same process.
         self.keys = None
@@ -178,6 +183,24 @@ class IncrementalWriter(Writer):
                     os.removedirs(os.path.dirname(path))
                 except OSError:
                     pass
+
+
+def save_manifest(path: str, manifest: dict) -> None:
+    write_whole(path, json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def forget_keys(settings, names) -> None:
+    """Pages written again outside a build (plugins/quick_rebuild): their recorded keys no longer
+    tell what their files hold, so the next build renders them, as it does a page it never wrote."""
+    path = os.path.join(settings["CACHE_PATH"], MANIFEST)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError):
+        return  # no keys kept: every page is rendered anyway
+    pages = manifest.get("pages", {})
+    pages.update((name, None) for name in names if name in pages)
+    save_manifest(path, manifest)
 
 
 def get_writer(pelican):

@@ -94,11 +94,19 @@ class IndexRun:
 
 
 _runs: dict[int, IndexRun] = {}  # by id(settings): a process may make several builds (the preview)
+# The run a quick rebuild of the preview started (plugins/quick_rebuild): the preview shows the
+# pages at once and the index follows; the next build or index run waits for it to end.
+_beside_preview: list[IndexRun] = []
 
 
-def start_index(pelican_instance, pending_folders=()):
+def start_index(pelican_instance, pending_folders=(), beside_preview=False):
     settings = pelican_instance.settings
-    if settings["SEARCH_INDEX"] and id(settings) not in _runs:
+    finish_index_beside_preview()
+    if not settings["SEARCH_INDEX"]:
+        return
+    if beside_preview:
+        _beside_preview.append(IndexRun(settings))
+    elif id(settings) not in _runs:
         # The builds of one process follow one another: a run still here is of a build that stopped half-way.
         for abandoned in _runs.values():
             abandoned.process.kill()
@@ -106,16 +114,24 @@ def start_index(pelican_instance, pending_folders=()):
         _runs[id(settings)] = IndexRun(settings, pending_folders)
 
 
+def log_report(run: IndexRun) -> None:
+    report = run.report()
+    log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
+             sum(report.pages.values()), ", ".join(f"{lang} {count}" for lang, count in sorted(report.pages.items())),
+             report.shards, len(report.indexed), len(report.removed), time.perf_counter() - run.started)
+
+
 def index_site(pelican_instance):
     settings = pelican_instance.settings
     if not settings["SEARCH_INDEX"]:
         return
     start_index(pelican_instance)  # without plugins/editions, not started before
-    run = _runs.pop(id(settings))
-    report = run.report()
-    log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
-             sum(report.pages.values()), ", ".join(f"{lang} {count}" for lang, count in sorted(report.pages.items())),
-             report.shards, len(report.indexed), len(report.removed), time.perf_counter() - run.started)
+    log_report(_runs.pop(id(settings)))
+
+
+def finish_index_beside_preview(*_):
+    while _beside_preview:
+        log_report(_beside_preview.pop())
 
 
 def get_generators(pelican_instance):
@@ -125,6 +141,7 @@ def get_generators(pelican_instance):
 def register():
     pelican.plugins.granular_signals.register()
     signals.initialized.connect(add_settings)
+    signals.initialized.connect(finish_index_beside_preview)
     signals.get_generators.connect(get_generators)
     ROOT_EDITION_WRITTEN.connect(start_index)
     blinker.signal("sitemap").connect(index_site)

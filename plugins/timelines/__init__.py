@@ -17,6 +17,7 @@ from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import blinker
 import yaml
 from pelican import signals
 from pelican.generators import Generator
@@ -447,11 +448,28 @@ class TimelinesGenerator(Generator):
                 url=timeline.url, timeline=timeline,
                 page_title=timeline_title(model, timeline.field),
             )
+        self.write_data()
+
+    def write_data(self):
+        model = model_for(self.settings)
+        for timeline in self.timelines:
             if timeline.data_path:
                 write_json(self.output_path, f"{timeline.data_path}.json",
                            timeline_json(model, timeline))
                 write_json(self.output_path, f"{timeline.data_path}.timelinejs.json",
                            timelinejs_json(model, timeline))
+
+
+def refresh_milestone(item, generators) -> None:
+    """After a quick rebuild's edit of `item`'s text (plugins/quick_rebuild): its milestone's
+    description is a copy of its summary, in the pages (rendered again there) and in the data files."""
+    for generator in generators:
+        if isinstance(generator, TimelinesGenerator):
+            events = [event for event in generator.context["timeline_events"] if event.article is item]
+            for event in events:
+                event.description = item.summary
+            if events:
+                generator.write_data()
 
 
 def get_generators(pelican):
@@ -461,3 +479,4 @@ def get_generators(pelican):
 def register():
     signals.initialized.connect(load_history)
     signals.get_generators.connect(get_generators)
+    blinker.signal("item_edited_in_place").connect(refresh_milestone)

@@ -1,0 +1,299 @@
+"""The preview's quick rebuild: after an edit to one news item's text, only what shows that item.
+
+A full rebuild, even one that renders only changed pages (plugins/incremental_writer),
+makes the whole site's model again: every item, its neighbours and lists, and a key
+for every page. At 10,000 items that is over 15 s after each save. Most saves
+change an item's words only (its body, title or summary), which moves it in no
+list. For those the preview keeps the last build (generators, context, and every
+page with its template and context: QUICK_REBUILD, set by tasks.preview_builds)
+and patches it:
+
+1. the edited file is checked and read as the build read it; if anything but its
+   text differs from the item the build holds (date, fields, provinces, slug,
+   status, tasks, milestone …), or another file changed too, the preview makes a
+   full build instead;
+2. the held item takes the new text, in place: every list and page context
+   that holds the item now shows the new one;
+3. plugins that copied some of the item's text refresh their files
+   (`item_edited_in_place`: the feeds it is in, the timelines' data);
+4. the pages whose template can read the item (`Mentions`, which searches the
+   values a page key digests) are rendered again, and their recorded keys are
+   forgotten, so the next full build renders them too;
+5. the other editions follow (`quick_rebuild_written`: plugins/editions converts
+   the Traditional pages, then plugins/search indexes beside the preview).
+
+The result is the site a full build of the same content writes (the tests compare).
+
+Why hand-written: Pelican has no partial rebuild, and its autoreload rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import functools
+import gettext
+import logging
+import os
+import time
+import types
+
+import blinker
+from jinja2.runtime import Undefined
+from pelican import signals
+from pelican.contents import Article, Content
+from pelican.generators import ArticlesGenerator
+from pelican.paginator import Page, Paginator
+from pelican.urlwrappers import URLWrapper
+
+from incremental_writer import DEFAULTS as WRITING_DEFAULTS, PAGES_WRITTEN, forget_keys
+from incremental_writer.pagekeys import CONTENT_NOT_OWN, NOT_OWN, PLAIN, Fingerprints
+from incremental_writer.workers import write_in_workers
+from portal_model import model_for
+from portal_model.memory import forget_built_items
+from strict_content import check_alone
+
+log = logging.getLogger(__name__)
+
+QUICK_REBUILD = "QUICK_REBUILD"  # the output folder whose build is kept (absolute), or unset
+ITEM_EDITED = blinker.signal("item_edited_in_place")  # sender: the item; generators=
+QUICK_REBUILD_WRITTEN = blinker.signal("quick_rebuild_written")  # sender: the kept Pelican
+# What an edit may change for the item to be patched in place: its words, not where it is listed.
+TEXT_ATTRIBUTES = frozenset({"title", "_content", "_summary", "metadata", "source"})
+TEXT_METADATA = frozenset({"title", "summary", "source"})
+MISSING = object()
+# Values that show no item's text: counts, names, addresses, dates, interface text.
+SHOWING_NO_ITEM = (Paginator, URLWrapper, gettext.NullTranslations, Undefined, enum.Enum, type,
+                   int, float, str, bytes, datetime.date, datetime.time, datetime.tzinfo, types.BuiltinFunctionType)
+
+
+@dataclasses.dataclass
+class KeptBuild:
+    pelican: object = None
+    generators: list | None = None
+    jobs: list | None = None  # incremental_writer's workers.Job, every page of the run
+    template_variables: dict | None = None  # template name -> the names it reads (None: it cannot tell)
+
+    @property
+    def complete(self) -> bool:
+        return None not in (self.pelican, self.generators, self.jobs, self.template_variables)
+
+
+_kept: dict[str, KeptBuild] = {}  # by output folder, while its build runs
+
+
+def kept_for(settings) -> KeptBuild | None:
+    output = settings.get(QUICK_REBUILD)
+    # The English run writes under output/en, with a copy of these settings: it is never kept.
+    if output is None or output != os.path.abspath(settings["OUTPUT_PATH"]):
+        return None
+    return _kept.setdefault(output, KeptBuild())
+
+
+def keep_generators(generators) -> None:
+    kept = kept_for(generators[0].settings)
+    if kept is not None:
+        kept.generators = generators
+
+
+def keep_pages(writer, jobs, template_variables) -> None:
+    kept = kept_for(writer.settings)
+    if kept is not None:
+        kept.jobs, kept.template_variables = list(jobs), template_variables
+
+
+def keep_pelican(pelican) -> None:
+    kept = kept_for(pelican.settings)
+    if kept is not None:
+        kept.pelican = pelican
+
+
+def take_kept_build(output: str) -> KeptBuild | None:
+    """The build just made into `output`, if it can be patched; forgotten here either way."""
+    kept = _kept.pop(os.path.abspath(output), None)
+    return kept if kept is not None and kept.complete else None
+
+
+def forget_kept_build(output: str) -> None:
+    _kept.pop(os.path.abspath(output), None)
+
+
+def file_stamps(*tops: str) -> dict[str, tuple[int, int]]:
+    """(modification time, size) of every file under `tops` (folders or files), hidden ones left out:
+    what tells the preview which files a save changed."""
+    stamps = {}
+    for top in tops:
+        if os.path.isfile(top):
+            status = os.stat(top)
+            stamps[top] = (status.st_mtime_ns, status.st_size)
+        for folder, folders, files in os.walk(top, followlinks=True):
+            folders[:] = [name for name in folders if not name.startswith(".")]
+            for name in files:
+                if not name.startswith("."):
+                    path = os.path.join(folder, name)
+                    status = os.stat(path)
+                    stamps[path] = (status.st_mtime_ns, status.st_size)
+    return stamps
+
+
+def changed_files(before: dict, now: dict) -> list[str]:
+    return sorted(path for path in before.keys() | now.keys() if before.get(path) != now.get(path))
+
+
+# ---------------------------------------------------------------- the edited item
+
+def edited_item(kept: KeptBuild, path: str) -> tuple[object, bool]:
+    """The kept build's item of `path`, given the file's new text in place, and whether its face
+    (what lists show of it) changed; None if the edit does more than change its text, or the file
+    has a problem (the full build reports it)."""
+    settings = kept.pelican.settings
+    articles = next(g for g in kept.generators if isinstance(g, ArticlesGenerator))
+    item = articles.context["generated_content"].get(os.path.relpath(path, articles.path))
+    listed = {id(article) for article in articles.articles}
+    if item is None or id(item) not in listed or item.lang != settings["DEFAULT_LANG"]:
+        return None, False
+    sources = settings["PORTAL_SOURCES"]
+    known = sources.get(os.path.abspath(path))
+    source, problems = check_alone(model_for(settings), path, "article")
+    if known is None or source is None or problems:
+        return None, False
+    changed = {key for key in known.meta.keys() | source.meta.keys()
+               if known.meta.get(key) != source.meta.get(key)}
+    # Without a Slug: the URL is the title's pinyin: a new title moves the item.
+    if changed - TEXT_METADATA or ("title" in changed and "slug" not in source.meta):
+        return None, False
+    sources[os.path.abspath(path)] = dataclasses.replace(known, meta=source.meta)
+    fresh = articles.readers.read_file(
+        base_path=articles.path, path=os.path.relpath(path, articles.path), content_class=Article,
+        context=articles.context, preread_signal=signals.article_generator_preread, preread_sender=articles,
+        context_signal=signals.article_generator_context, context_sender=articles)
+    # Empty when read, filled in once every item is read (item_neighbours' lists): left as the build made them.
+    new = {name: value for name, value in vars(fresh).items() if name not in NOT_OWN and (value or not getattr(item, name, None))}
+    differing = {name for name, value in new.items() if vars(item).get(name, MISSING) != value}
+    if differing - TEXT_ATTRIBUTES or not fresh.is_valid() or links_elsewhere(fresh) != links_elsewhere(item):
+        sources[os.path.abspath(path)] = known
+        return None, False
+    face = Fingerprints().face(item)
+    for name in differing - {"metadata"}:
+        setattr(item, name, new[name])
+    for key in changed:  # the metadata dict is the item's own: others (feeds …) read it there
+        if key in fresh.metadata:
+            item.metadata[key] = fresh.metadata[key]
+        else:
+            item.metadata.pop(key, None)
+    forget_built_items()  # Pelican's memoized texts of items: the edited one's are the old ones
+    return item, Fingerprints().face(item) != face
+
+
+def links_elsewhere(item) -> list[str]:
+    """Links to other content files in the body: Pelican copies the static files they name."""
+    return sorted(link for link in item._content.split('"') if link.startswith(("{static}", "{attach}", "{filename}")))
+
+
+# ---------------------------------------------------------------- the pages that show it
+
+class Mentions:
+    """Whether a page's template variable can show `item`.
+
+    Searches the values as pagekeys.Fingerprints digests them (a page's key covers
+    exactly what the page shows), for the item instead of for a digest: the
+    page's own item with the items it refers to, listing pages by their items,
+    containers by their members, objects by their attributes.
+    """
+
+    def __init__(self, item, by_face: bool = True):
+        self.item = item
+        self.by_face = by_face  # False: the item's face (all but its body) is as before: shown as the page's own only
+        self.known: dict[int, tuple[object, bool]] = {}  # values met on many pages, by id
+
+    def __call__(self, value, depth: int = 0) -> bool:
+        if value is self.item:
+            return True
+        if type(value) in PLAIN or not self.by_face:
+            return False
+        if isinstance(value, Content):
+            if depth:  # another item, shown by its own title, date, summary …
+                return False
+        key = id(value)
+        known = self.known.get(key)
+        if known is not None and known[0] is value:
+            return known[1]
+        self.known[key] = (value, False)  # a value met again inside itself adds nothing
+        found = self.search(value, depth)
+        self.known[key] = (value, found)
+        return found
+
+    def search(self, value, depth: int) -> bool:
+        nested = functools.partial(self, depth=depth + 1)
+        if isinstance(value, Content):  # the page's own item: the items it refers to, by their faces
+            return any(map(nested, (v for name, v in vars(value).items() if name not in CONTENT_NOT_OWN)))
+        if isinstance(value, Page):
+            return any(item is self.item for item in value.object_list)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return any(map(nested, value))
+        if isinstance(value, dict):
+            return any(map(nested, value.keys())) or any(map(nested, value.values()))
+        if isinstance(value, SHOWING_NO_ITEM):
+            return False
+        if isinstance(value, functools.partial):
+            return nested([value.func, value.args, value.keywords])
+        if isinstance(value, types.MethodType):
+            return nested(value.__self__)
+        if isinstance(value, types.FunctionType):
+            return nested([cell.cell_contents for cell in value.__closure__ or ()])
+        if dataclasses.is_dataclass(value):
+            return nested([getattr(value, f.name) for f in dataclasses.fields(value) if f.name not in NOT_OWN])
+        if hasattr(value, "__dict__"):
+            return nested([v for name, v in vars(value).items() if name not in NOT_OWN])
+        return True  # cannot see into it: the page is rendered again, as an unkeyed page is
+
+
+def pages_showing(kept: KeptBuild, item, face_changed: bool) -> list:
+    mentions = Mentions(item, by_face=face_changed)
+    showing = []
+    by_base: dict[tuple, frozenset] = {}  # (base context, template) -> names whose shared value shows it
+    for job in kept.jobs:
+        names = kept.template_variables.get(job.template.name)
+        if names is None:  # a template included by a computed name: anything may show
+            showing.append(job)
+            continue
+        base = job.context.base
+        group = (id(base), job.template.name)
+        shared = by_base.get(group)
+        if shared is None:
+            environment_globals = job.template.environment.globals
+            shared = by_base[group] = frozenset(
+                name for name in names if mentions(base.get(name, environment_globals.get(name))))
+        own = {name for name, _ in job.context.changes}
+        if shared - own or any(mentions(value) for name, value in job.context.changes if name in names):
+            showing.append(job)
+    return showing
+
+
+# ---------------------------------------------------------------- the rebuild
+
+def rebuild(kept: KeptBuild, path: str) -> bool:
+    """Patch the kept build for the edit of `path`; False if only a full build can show it."""
+    started = time.perf_counter()
+    item, face_changed = edited_item(kept, path)
+    if item is None:
+        return False
+    settings = kept.pelican.settings
+    ITEM_EDITED.send(item, generators=kept.generators)
+    pages = pages_showing(kept, item, face_changed)
+    # Forgotten first: a rebuild stopped half-way leaves no key of a page it did not write.
+    forget_keys(settings, [job.name for job in pages])
+    few = len(pages) < settings.get("PARALLEL_WRITING_MIN_PAGES", WRITING_DEFAULTS["PARALLEL_WRITING_MIN_PAGES"])
+    write_in_workers(pages, 1 if few else len(os.sched_getaffinity(0)))
+    forget_built_items()
+    QUICK_REBUILD_WRITTEN.send(kept.pelican)
+    log.info("quick_rebuild: %s: %d pages rendered again in %.2f s",
+             os.path.relpath(path, settings["PATH"]), len(pages), time.perf_counter() - started)
+    return True
+
+
+def register():
+    signals.initialized.connect(keep_pelican)
+    signals.all_generators_finalized.connect(keep_generators)
+    PAGES_WRITTEN.connect(keep_pages)
