@@ -1,0 +1,144 @@
+"""The preview's quick rebuild writes what a full build of the same content writes, and only runs
+for edits that change an item's words; anything else still makes a full build."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from pelican.contents import Article
+from pelican.paginator import Paginator
+from pelican.settings import DEFAULT_CONFIG
+
+import tasks
+from quick_rebuild import Mentions, changed_files, file_stamps
+from sitebuild import NOT_PRECOMPRESSED, SAMPLE_CONTENT, build_site, soup, tree_differences
+
+NEWS = "news/2018"
+QUICK = "quick_rebuild:"
+
+
+@pytest.fixture
+def preview(tmp_path, caplog):
+    """A preview of the sample content that builds again when asked; (content folder, output, next build)."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    output = tmp_path / "preview"
+    builds = tasks.preview_builds(content, output, wait_for_change=lambda *watched: None,
+                                  CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False,
+                                  **NOT_PRECOMPRESSED["pelicanconf.py"])
+    assert next(builds) is None
+    caplog.set_level(logging.INFO, logger="quick_rebuild")
+
+    def rebuild() -> bool:
+        """Build again; True if it was a quick rebuild."""
+        caplog.clear()
+        assert next(builds) is None
+        return any(QUICK in record.getMessage() for record in caplog.records)
+
+    return content, output, rebuild
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def same_as_full_build(content: Path, output: Path, tmp_path: Path, name: str) -> list[str]:
+    return tree_differences(output, build_site(content, tmp_path / name, SEARCH_INDEX=False))
+
+
+def test_edits_to_an_items_words_are_rebuilt_quickly_as_a_full_build_would_write_them(preview, tmp_path):
+    content, output, rebuild = preview
+    news = content / NEWS
+    # The body, at its end: only the item's own page (and its feeds) show it.
+    (news / "g60-one-network-licensing.md").write_text(
+        (news / "g60-one-network-licensing.md").read_text(encoding="utf-8") + "\n走廊内第十个城市也将接入。\n",
+        encoding="utf-8")
+    assert rebuild()
+    assert "走廊内第十个城市也将接入" in soup(output, f"{NEWS}/g60-one-network-licensing/").text
+    assert same_as_full_build(content, output, tmp_path, "after-body") == []
+    # A milestone's summary: lists, feeds and the timelines (pages and data) show it.
+    edit(news / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公,")
+    assert rebuild()
+    assert "四地干部集中办公" in soup(output, "timeline/").text
+    assert "四地干部集中办公" in (output / "timeline" / "all.json").read_text(encoding="utf-8")
+    assert "集中辦公" in soup(output, "zh-hant/timeline/").text  # converted (繁體)
+    assert same_as_full_build(content, output, tmp_path, "after-summary") == []
+    # A title, where the Slug keeps the address.
+    edit(news / "metro-line-11-cross-border.md", "Title: ", "Title: 跨省地铁:")
+    assert rebuild()
+    assert "跨省地铁:" in soup(output, f"{NEWS}/metro-line-11-huaqiao/").h1.text
+    assert same_as_full_build(content, output, tmp_path, "after-title") == []
+
+
+def test_an_edit_that_moves_the_item_or_touches_other_files_makes_a_full_build(preview, tmp_path):
+    content, output, rebuild = preview
+    item = content / NEWS / "g60-one-network-licensing.md"
+    edit(item, "Fields: ", "Fields: 民生, ")  # now listed under livelihood too
+    assert not rebuild()
+    assert soup(output, f"{NEWS}/g60-one-network-licensing/").select('a[href$="fields/livelihood/"]')
+    # Two files at once, and an item without a Slug whose title (its address) changes.
+    edit(item, "Date: 2018", "Date: 2018")
+    item.touch()
+    edit(content / NEWS / "action-plan-drafting.md", "Title: ", "Title: 新")
+    assert not rebuild()
+    assert same_as_full_build(content, output, tmp_path, "after-move") == []
+
+
+def test_pages_rebuilt_quickly_are_rendered_again_by_the_next_full_build(preview, tmp_path):
+    """Their recorded keys are the old text's: undoing the edit in a full build must not keep the new one."""
+    content, output, rebuild = preview
+    item = content / NEWS / "yrd-office-founded.md"
+    original = item.read_text(encoding="utf-8")
+    edit(item, "Summary: ", "Summary: 临时改动。")
+    assert rebuild()
+    item.write_text(original, encoding="utf-8")
+    (content / NEWS / "action-plan-drafting.md").touch()  # a second file: a full build
+    assert not rebuild()
+    assert "临时改动" not in soup(output, "timeline/").text
+    assert same_as_full_build(content, output, tmp_path, "after-undo") == []
+
+
+def article(title: str) -> Article:
+    return Article("", metadata={"title": title, "date": datetime(2019, 1, 1)}, settings=copy.deepcopy(DEFAULT_CONFIG),
+                   source_path=f"{title}.md")
+
+
+def test_a_page_shows_the_item_through_lists_listing_pages_and_the_objects_holding_it():
+    item, other = article("甲"), article("乙")
+
+    @dataclasses.dataclass
+    class Listing:
+        name: str
+        articles: list
+
+    by_face = Mentions(item)
+    assert by_face(item)
+    listing = Paginator("news", "news/", [other, item], DEFAULT_CONFIG, per_page=1)
+    assert by_face(listing.page(2)) and not by_face(listing.page(1))
+    assert by_face({"innovation": Listing("科创", [other, item])})
+    assert by_face(lambda: item)  # a closure over it
+    assert not by_face(["科创", 3, None, other])
+    other.related = [item]
+    assert by_face(other)  # a page's own item, by the items it refers to
+    assert not by_face([other])  # another item in a list shows only its own face
+    only_itself = Mentions(item, by_face=False)  # the item's face did not change: only its own page
+    assert only_itself(item) and not only_itself([item]) and not only_itself(other)
+
+
+def test_the_files_a_save_changed_are_told_apart_and_hidden_files_ignored(tmp_path):
+    (tmp_path / "a.md").write_text("甲", encoding="utf-8")
+    (tmp_path / ".a.md.swp").write_text("x", encoding="utf-8")
+    before = file_stamps(str(tmp_path))
+    assert list(before) == [str(tmp_path / "a.md")]
+    (tmp_path / "a.md").write_text("甲乙", encoding="utf-8")
+    (tmp_path / ".a.md.swp").write_text("xy", encoding="utf-8")
+    (tmp_path / "b.md").write_text("丙", encoding="utf-8")
+    assert changed_files(before, file_stamps(str(tmp_path))) == [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
