@@ -63,9 +63,10 @@ def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_
                              f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nTHEME = {str(ROOT / 'theme')!r}\n",
                              encoding="utf-8")
     overrides = {"SEARCH_INDEX": False, **NOT_PRECOMPRESSED["pelicanconf.py"]}
+    # Full builds only: a body edit would otherwise be a quick rebuild (plugins/quick_rebuild).
     preview = tasks.preview_builds(content, tmp_path / "preview", str(settings_file),
                                    wait_for_change=lambda *watched: None, CACHE_PATH=str(tmp_path / "cache"),
-                                   **overrides)
+                                   QUICK_REBUILD=None, **overrides)
 
     preview_models = []
 

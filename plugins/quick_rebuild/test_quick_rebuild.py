@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gzip
 import logging
 import shutil
 from datetime import datetime
@@ -17,6 +18,7 @@ from pelican.settings import DEFAULT_CONFIG
 
 import tasks
 from quick_rebuild import Mentions, changed_files, file_stamps
+from search.build import finish_index_beside_preview
 from sitebuild import NOT_PRECOMPRESSED, SAMPLE_CONTENT, build_site, soup, tree_differences
 
 NEWS = "news/2018"
@@ -25,13 +27,16 @@ QUICK = "quick_rebuild:"
 
 @pytest.fixture
 def preview(tmp_path, caplog):
+    return start_preview(tmp_path, caplog, SEARCH_INDEX=False)
+
+
+def start_preview(tmp_path, caplog, **overrides):
     """A preview of the sample content that builds again when asked; (content folder, output, next build)."""
     content = tmp_path / "content"
     shutil.copytree(SAMPLE_CONTENT, content)
     output = tmp_path / "preview"
     builds = tasks.preview_builds(content, output, wait_for_change=lambda *watched: None,
-                                  CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False,
-                                  **NOT_PRECOMPRESSED["pelicanconf.py"])
+                                  CACHE_PATH=str(tmp_path / "cache"), **NOT_PRECOMPRESSED["pelicanconf.py"], **overrides)
     assert next(builds) is None
     caplog.set_level(logging.INFO, logger="quick_rebuild")
 
@@ -104,6 +109,16 @@ def test_pages_rebuilt_quickly_are_rendered_again_by_the_next_full_build(preview
     assert not rebuild()
     assert "临时改动" not in soup(output, "timeline/").text
     assert same_as_full_build(content, output, tmp_path, "after-undo") == []
+
+
+def test_search_finds_the_new_words_once_the_index_beside_the_preview_is_done(tmp_path, caplog):
+    content, output, rebuild = start_preview(tmp_path, caplog)
+    item = content / NEWS / "g60-one-network-licensing.md"
+    item.write_text(item.read_text(encoding="utf-8") + "\nQUICKMARKER\n", encoding="utf-8")
+    assert rebuild()
+    finish_index_beside_preview()  # what the next build does first
+    fragments = (output / "pagefind").rglob("*.pf_fragment")  # Pagefind's records: gzip, then JSON
+    assert any(b"QUICKMARKER" in gzip.decompress(fragment.read_bytes()) for fragment in fragments)
 
 
 def article(title: str) -> Article:
