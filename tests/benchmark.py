@@ -310,9 +310,12 @@ def preview_rebuild(side: str, work: Path, edited: Path) -> None:
 
         # The preview tidies up after a build (a garbage collection) and then waits for the editor's
         # next save: the rebuild the editor waits for is timed from there.
+        def wait_for_change(*watched):
+            os.sync()  # see below
+            waiting.append((time.perf_counter(), cpu_seconds()))
+
         builds = tasks.preview_builds(str(content), str(output), CACHE_PATH=str(cache),
-                                      wait_for_change=lambda *watched: waiting.append((time.perf_counter(),
-                                                                                       cpu_seconds())))
+                                      wait_for_change=wait_for_change)
 
         def build():
             return next(builds)  # None, or why the content was refused
@@ -328,6 +331,9 @@ def preview_rebuild(side: str, work: Path, edited: Path) -> None:
     try:
         if build():
             sys.exit("the first build failed")
+        # The first build's files reach the disk while the editor writes (the kernel writes them
+        # back within seconds): the rebuild is not made to wait for them.
+        os.sync()
         edit_item(edited)
         started, cpu = time.perf_counter(), cpu_seconds()
         if build():

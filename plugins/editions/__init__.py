@@ -26,7 +26,7 @@ import blinker
 from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
-from portal_model import SHANGHAI, kept_between_builds, model_for, parse_datetime
+from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, kept_between_builds, model_for, parse_datetime
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, write_traditional
@@ -61,8 +61,6 @@ LATER_PAGE = re.compile(r"(?:^|(?<=/))page/\d+/$")
 # Sent once the root edition is written, before the others are built (into `pending_folders`);
 # after a quick rebuild, once the other editions are written too (`beside_preview`).
 ROOT_EDITION_WRITTEN = blinker.signal("root_edition_written")
-# Sent by plugins/quick_rebuild once it has written the root edition's pages again.
-QUICK_REBUILD_WRITTEN = blinker.signal("quick_rebuild_written")
 # Folders of the output that belong to no edition: never converted, never moved into one.
 SEARCH_INDEX = "pagefind"
 PRECOMPRESS_ALGORITHMS = ("PRECOMPRESS_BROTLI", "PRECOMPRESS_GZIP", "PRECOMPRESS_ZOPFLI", "PRECOMPRESS_ZSTANDARD")

@@ -19,12 +19,11 @@ from datetime import datetime
 
 import lxml.html
 from feedgen.feed import FeedGenerator
-import blinker
 from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import SHANGHAI, Term, model_for, write_if_changed
+from portal_model import ITEM_EDITED_IN_PLACE, SHANGHAI, Term, model_for, write_if_changed
 from strict_content import XML_FORBIDDEN
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml",
@@ -566,4 +565,4 @@ def register():
     signals.initialized.connect(check_settings)
     signals.get_generators.connect(get_generators)
     signals.finalized.connect(write_opml)
-    blinker.signal("item_edited_in_place").connect(rewrite_feeds_of)
+    ITEM_EDITED_IN_PLACE.connect(rewrite_feeds_of)

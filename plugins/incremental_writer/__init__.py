@@ -150,9 +150,7 @@ class IncrementalWriter(Writer):
     def finish(self) -> None:
         """Key the pages and write those that changed, drop the ones that are gone, record the keys."""
         started = time.perf_counter()
-        workers = self.settings["PARALLEL_WRITING_WORKERS"] or len(os.sched_getaffinity(0))
-        if len(self.jobs) < self.settings["PARALLEL_WRITING_MIN_PAGES"]:
-            workers = 1
+        workers = writing_workers(self.settings, len(self.jobs))
         written = write_in_workers(self.jobs, workers, self.keys, self.store)
         self.written.update(written.keys)
         PAGES_WRITTEN.send(self, jobs=self.jobs, template_variables=self.keys.variables if self.keys else None)
@@ -183,6 +181,12 @@ class IncrementalWriter(Writer):
                     os.removedirs(os.path.dirname(path))
                 except OSError:
                     pass
+
+
+def writing_workers(settings, pages: int) -> int:
+    if pages < settings.get("PARALLEL_WRITING_MIN_PAGES", DEFAULTS["PARALLEL_WRITING_MIN_PAGES"]):
+        return 1
+    return settings.get("PARALLEL_WRITING_WORKERS") or len(os.sched_getaffinity(0))
 
 
 def save_manifest(path: str, manifest: dict) -> None:

@@ -18,12 +18,18 @@ from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import blinker
 from jinja2 import pass_context
 from pelican import signals
 
 from .memory import forget_built_items
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Sent by plugins/quick_rebuild in the preview: an item's words were edited in place (sender: the
+# item; generators=: the kept build's), then the root edition's pages were written again (sender:
+# the kept build's Pelican). Plugins that copied an item's text refresh their files on the first.
+ITEM_EDITED_IN_PLACE = blinker.signal("item_edited_in_place")
+QUICK_REBUILD_WRITTEN = blinker.signal("quick_rebuild_written")
 LANGUAGES = ("zh", "en")
 STATUSES = ("published", "draft", "hidden")
 # Header keys an editor may use; anything else is most likely a typo.

@@ -39,7 +39,6 @@ import os
 import time
 import types
 
-import blinker
 from jinja2.runtime import Undefined
 from pelican import signals
 from pelican.contents import Article, Content
@@ -47,20 +46,20 @@ from pelican.generators import ArticlesGenerator
 from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
-from incremental_writer import DEFAULTS as WRITING_DEFAULTS, PAGES_WRITTEN, forget_keys
+from incremental_writer import PAGES_WRITTEN, forget_keys, writing_workers
 from incremental_writer.pagekeys import CONTENT_NOT_OWN, NOT_OWN, PLAIN, Fingerprints
 from incremental_writer.workers import write_in_workers
-from portal_model import model_for
+from item_memory import RUN as REMEMBERING
+from portal_model import ITEM_EDITED_IN_PLACE, QUICK_REBUILD_WRITTEN, model_for, parse_datetime
 from portal_model.memory import forget_built_items
 from strict_content import check_alone
+from strict_content.fast_reading import READING as PARSING_AHEAD
 
 log = logging.getLogger(__name__)
 
 QUICK_REBUILD = "QUICK_REBUILD"  # the output folder whose build is kept (absolute), or unset
-ITEM_EDITED = blinker.signal("item_edited_in_place")  # sender: the item; generators=
-QUICK_REBUILD_WRITTEN = blinker.signal("quick_rebuild_written")  # sender: the kept Pelican
 # What an edit may change for the item to be patched in place: its words, not where it is listed.
-TEXT_ATTRIBUTES = frozenset({"title", "_content", "_summary", "metadata", "source"})
+TEXT_ATTRIBUTES = frozenset({"title", "_content", "_summary", "source"})
 TEXT_METADATA = frozenset({"title", "summary", "source"})
 MISSING = object()
 # Values that show no item's text: counts, names, addresses, dates, interface text.
@@ -74,6 +73,7 @@ class KeptBuild:
     generators: list | None = None
     jobs: list | None = None  # incremental_writer's workers.Job, every page of the run
     template_variables: dict | None = None  # template name -> the names it reads (None: it cannot tell)
+    next_publication: datetime.datetime | None = None  # when the first future-dated item is due
 
     @property
     def complete(self) -> bool:
@@ -92,9 +92,20 @@ def kept_for(settings) -> KeptBuild | None:
 
 
 def keep_generators(generators) -> None:
-    kept = kept_for(generators[0].settings)
+    settings = generators[0].settings
+    kept = kept_for(settings)
     if kept is not None:
         kept.generators = generators
+        kept.next_publication = next_publication(settings)
+
+
+def next_publication(settings) -> datetime.datetime | None:
+    """When the first item dated in the future is due (WITH_FUTURE_DATES off): from then on a full
+    build publishes it, and the kept build, which has it as a draft, cannot show it."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    dates = (parse_datetime(source.meta["date"]) for source in settings["PORTAL_SOURCES"].values()
+             if source.meta.get("date"))
+    return min((date for date in dates if date > now), default=None)
 
 
 def keep_pages(writer, jobs, template_variables) -> None:
@@ -120,20 +131,23 @@ def forget_kept_build(output: str) -> None:
 
 
 def file_stamps(*tops: str) -> dict[str, tuple[int, int]]:
-    """(modification time, size) of every file under `tops` (folders or files), hidden ones left out:
-    what tells the preview which files a save changed."""
-    stamps = {}
+    """(modification time, size) of every file under `tops` (folders or files) but editors' hidden and
+    temporary ones (.x.swp, ~$x.docx, #x.md#, x.md~): what tells the preview which files a save changed."""
+    paths = []
     for top in tops:
         if os.path.isfile(top):
-            status = os.stat(top)
-            stamps[top] = (status.st_mtime_ns, status.st_size)
+            paths.append(top)
         for folder, folders, files in os.walk(top, followlinks=True):
             folders[:] = [name for name in folders if not name.startswith(".")]
-            for name in files:
-                if not name.startswith("."):
-                    path = os.path.join(folder, name)
-                    status = os.stat(path)
-                    stamps[path] = (status.st_mtime_ns, status.st_size)
+            paths += [os.path.join(folder, name) for name in files
+                      if not name.startswith((".", "~$", "#")) and not name.endswith("~")]
+    stamps = {}
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:  # a temporary file, gone already
+            continue
+        stamps[path] = (status.st_mtime_ns, status.st_size)
     return stamps
 
 
@@ -151,44 +165,77 @@ def edited_item(kept: KeptBuild, path: str) -> tuple[object, bool]:
     articles = next(g for g in kept.generators if isinstance(g, ArticlesGenerator))
     item = articles.context["generated_content"].get(os.path.relpath(path, articles.path))
     listed = {id(article) for article in articles.articles}
-    if item is None or id(item) not in listed or item.lang != settings["DEFAULT_LANG"]:
-        return None, False
-    sources = settings["PORTAL_SOURCES"]
-    known = sources.get(os.path.abspath(path))
+    if item is None or id(item) not in listed or item.lang != settings["DEFAULT_LANG"] or not os.path.isfile(path):
+        return None, False  # not a published simplified item (anymore)
+    sources, source_path = settings["PORTAL_SOURCES"], os.path.abspath(path)
+    known = sources[source_path]
     source, problems = check_alone(model_for(settings), path, "article")
-    if known is None or source is None or problems:
+    if source is None or problems or not words_only(known.meta, source.meta):
         return None, False
-    changed = {key for key in known.meta.keys() | source.meta.keys()
-               if known.meta.get(key) != source.meta.get(key)}
-    # Without a Slug: the URL is the title's pinyin: a new title moves the item.
-    if changed - TEXT_METADATA or ("title" in changed and "slug" not in source.meta):
-        return None, False
-    sources[os.path.abspath(path)] = dataclasses.replace(known, meta=source.meta)
-    fresh = articles.readers.read_file(
-        base_path=articles.path, path=os.path.relpath(path, articles.path), content_class=Article,
-        context=articles.context, preread_signal=signals.article_generator_preread, preread_sender=articles,
-        context_signal=signals.article_generator_context, context_sender=articles)
-    # Empty when read, filled in once every item is read (item_neighbours' lists): left as the build made them.
-    new = {name: value for name, value in vars(fresh).items() if name not in NOT_OWN and (value or not getattr(item, name, None))}
-    differing = {name for name, value in new.items() if vars(item).get(name, MISSING) != value}
-    if differing - TEXT_ATTRIBUTES or not fresh.is_valid() or links_elsewhere(fresh) != links_elsewhere(item):
-        sources[os.path.abspath(path)] = known
+    sources[source_path] = dataclasses.replace(known, meta=source.meta)  # what apply_source reads
+    fresh = read_alone(articles, path)
+    if not (fresh.is_valid() and in_same_place(item, fresh)):
+        sources[source_path] = known
         return None, False
     face = Fingerprints().face(item)
-    for name in differing - {"metadata"}:
-        setattr(item, name, new[name])
-    for key in changed:  # the metadata dict is the item's own: others (feeds …) read it there
-        if key in fresh.metadata:
-            item.metadata[key] = fresh.metadata[key]
-        else:
-            item.metadata.pop(key, None)
+    give_words(item, fresh)
     forget_built_items()  # Pelican's memoized texts of items: the edited one's are the old ones
     return item, Fingerprints().face(item) != face
 
 
+def differing_keys(before: dict, after: dict) -> set:
+    return {key for key in before.keys() | after.keys() if before.get(key, MISSING) != after.get(key, MISSING)}
+
+
+def words_only(before: dict, after: dict) -> bool:
+    """Whether a header edit changes only the item's words. Without a Slug the URL is the
+    title's pinyin: a new title moves the item."""
+    changed = differing_keys(before, after)
+    return not changed - TEXT_METADATA and ("title" not in changed or "slug" in after)
+
+
+def read_alone(articles, path: str):
+    """The file made into an item as the build made it, without what serves whole builds: parsing
+    the site ahead (strict_content's fast_reading) and remembering items for the next (item_memory)."""
+    settings = articles.settings
+    settings[PARSING_AHEAD] = False
+    try:
+        return articles.readers.read_file(
+            base_path=articles.path, path=os.path.relpath(path, articles.path), content_class=Article,
+            context=articles.context, preread_signal=signals.article_generator_preread, preread_sender=articles,
+            context_signal=signals.article_generator_context, context_sender=articles)
+    finally:
+        settings.pop(REMEMBERING, None)
+
+
+def in_same_place(item, fresh) -> bool:
+    """Whether the item made again differs from the build's in its words only: its metadata (the
+    summary derived from the body included) but for TEXT_METADATA, the files it links to, and
+    every other attribute are the same."""
+    if differing_keys(item.metadata, fresh.metadata) - TEXT_METADATA or links_elsewhere(fresh) != links_elsewhere(item):
+        return False
+    # Empty when made, filled in once every item is read (item_neighbours' lists): as the build left them.
+    compared_apart = NOT_OWN | TEXT_ATTRIBUTES | {"metadata"}
+    return all(vars(item).get(name, MISSING) == value for name, value in vars(fresh).items()
+               if name not in compared_apart and (value or not getattr(item, name, None)))
+
+
+def give_words(item, fresh) -> None:
+    for name in TEXT_ATTRIBUTES:
+        if name in vars(fresh):
+            setattr(item, name, getattr(fresh, name))
+        else:  # its header line was removed
+            vars(item).pop(name, None)
+    for key in differing_keys(item.metadata, fresh.metadata):  # the item's own dict: feeds … read it there
+        if key in fresh.metadata:
+            item.metadata[key] = fresh.metadata[key]
+        else:
+            del item.metadata[key]
+
+
 def links_elsewhere(item) -> list[str]:
     """Links to other content files in the body: Pelican copies the static files they name."""
-    return sorted(link for link in item._content.split('"') if link.startswith(("{static}", "{attach}", "{filename}")))
+    return sorted(link.group(0) for link in item._get_intrasite_link_regex().finditer(item._content or ""))
 
 
 # ---------------------------------------------------------------- the pages that show it
@@ -276,16 +323,26 @@ def pages_showing(kept: KeptBuild, item, face_changed: bool) -> list:
 def rebuild(kept: KeptBuild, path: str) -> bool:
     """Patch the kept build for the edit of `path`; False if only a full build can show it."""
     started = time.perf_counter()
+    if kept.next_publication and datetime.datetime.now(datetime.timezone.utc) >= kept.next_publication:
+        return False  # a scheduled item is due: a full build publishes it
+    try:
+        return patch(kept, path, started)
+    except Exception:  # noqa: BLE001 — the full build that follows reports what is wrong, for the editor
+        log.warning("quick_rebuild: %s could not be patched in; making a full build",
+                    os.path.relpath(path, kept.pelican.settings["PATH"]), exc_info=True)
+        return False
+
+
+def patch(kept: KeptBuild, path: str, started: float) -> bool:
     item, face_changed = edited_item(kept, path)
     if item is None:
         return False
     settings = kept.pelican.settings
-    ITEM_EDITED.send(item, generators=kept.generators)
+    ITEM_EDITED_IN_PLACE.send(item, generators=kept.generators)
     pages = pages_showing(kept, item, face_changed)
-    # Forgotten first: a rebuild stopped half-way leaves no key of a page it did not write.
+    # Before any page is written: a page written now no longer holds what its recorded key says.
     forget_keys(settings, [job.name for job in pages])
-    few = len(pages) < settings.get("PARALLEL_WRITING_MIN_PAGES", WRITING_DEFAULTS["PARALLEL_WRITING_MIN_PAGES"])
-    write_in_workers(pages, 1 if few else len(os.sched_getaffinity(0)))
+    write_in_workers(pages, writing_workers(settings, len(pages)))
     forget_built_items()
     QUICK_REBUILD_WRITTEN.send(kept.pelican)
     log.info("quick_rebuild: %s: %d pages rendered again in %.2f s",

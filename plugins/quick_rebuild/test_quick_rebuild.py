@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import gzip
 import logging
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -40,11 +41,12 @@ def start_preview(tmp_path, caplog, **overrides):
     assert next(builds) is None
     caplog.set_level(logging.INFO, logger="quick_rebuild")
 
-    def rebuild() -> bool:
-        """Build again; True if it was a quick rebuild."""
+    def rebuild() -> int | None:
+        """Build again; how many pages a quick rebuild rendered, None after a full build."""
         caplog.clear()
         assert next(builds) is None
-        return any(QUICK in record.getMessage() for record in caplog.records)
+        quick = [record.getMessage() for record in caplog.records if QUICK in record.getMessage()]
+        return int(re.search(r"(\d+) pages rendered", quick[0]).group(1)) if quick else None
 
     return content, output, rebuild
 
@@ -62,38 +64,54 @@ def same_as_full_build(content: Path, output: Path, tmp_path: Path, name: str) -
 def test_edits_to_an_items_words_are_rebuilt_quickly_as_a_full_build_would_write_them(preview, tmp_path):
     content, output, rebuild = preview
     news = content / NEWS
-    # The body, at its end: only the item's own page (and its feeds) show it.
+    # The body, at its end: lists show nothing new, only the item's own page (and its feeds) show it.
     (news / "g60-one-network-licensing.md").write_text(
         (news / "g60-one-network-licensing.md").read_text(encoding="utf-8") + "\n走廊内第十个城市也将接入。\n",
         encoding="utf-8")
-    assert rebuild()
+    assert rebuild() == 1
     assert "走廊内第十个城市也将接入" in soup(output, f"{NEWS}/g60-one-network-licensing/").text
     assert same_as_full_build(content, output, tmp_path, "after-body") == []
     # A milestone's summary: lists, feeds and the timelines (pages and data) show it.
     edit(news / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公,")
-    assert rebuild()
+    assert rebuild() > 1
     assert "四地干部集中办公" in soup(output, "timeline/").text
     assert "四地干部集中办公" in (output / "timeline" / "all.json").read_text(encoding="utf-8")
     assert "集中辦公" in soup(output, "zh-hant/timeline/").text  # converted (繁體)
     assert same_as_full_build(content, output, tmp_path, "after-summary") == []
     # A title, where the Slug keeps the address.
     edit(news / "metro-line-11-cross-border.md", "Title: ", "Title: 跨省地铁:")
-    assert rebuild()
+    assert rebuild() > 1
     assert "跨省地铁:" in soup(output, f"{NEWS}/metro-line-11-huaqiao/").h1.text
     assert same_as_full_build(content, output, tmp_path, "after-title") == []
+    # Without a Summary line, the first paragraph is the summary that lists show; a Source line removed.
+    drafting = news / "action-plan-drafting.md"
+    edit(drafting, "开年之后,", "新年伊始,")
+    edit(drafting, "Source: 解放日报\n", "")
+    assert rebuild() > 1
+    assert "新年伊始" in soup(output, "fields/transport/page/2/").text + soup(output, "fields/transport/").text
+    assert "解放日报" not in soup(output, f"{NEWS}/chang-san-ban-qi-dong-san-nian-xing-dong-ji-hua-qi-cao-guang/").text
+    assert same_as_full_build(content, output, tmp_path, "after-first-paragraph") == []
 
 
 def test_an_edit_that_moves_the_item_or_touches_other_files_makes_a_full_build(preview, tmp_path):
     content, output, rebuild = preview
-    item = content / NEWS / "g60-one-network-licensing.md"
+    news = content / NEWS
+    item = news / "g60-one-network-licensing.md"
     edit(item, "Fields: ", "Fields: 民生, ")  # now listed under livelihood too
-    assert not rebuild()
+    assert rebuild() is None
     assert soup(output, f"{NEWS}/g60-one-network-licensing/").select('a[href$="fields/livelihood/"]')
-    # Two files at once, and an item without a Slug whose title (its address) changes.
-    edit(item, "Date: 2018", "Date: 2018")
-    item.touch()
-    edit(content / NEWS / "action-plan-drafting.md", "Title: ", "Title: 新")
-    assert not rebuild()
+    # A new title without a Slug: a new address (the title's pinyin).
+    edit(news / "action-plan-drafting.md", "Title: ", "Title: 新")
+    assert rebuild() is None
+    assert (output / NEWS / "xin-chang-san-ban-qi-dong-san-nian-xing-dong-ji-hua-qi-cao").is_dir()
+    # Two files at once.
+    item.write_text(item.read_text(encoding="utf-8") + "\n补充。\n", encoding="utf-8")
+    edit(news / "credit-case-award.md", "Title: ", "Title: 又")
+    assert rebuild() is None
+    # An item deleted.
+    item.unlink()
+    assert rebuild() is None
+    assert not (output / NEWS / "g60-one-network-licensing").exists()
     assert same_as_full_build(content, output, tmp_path, "after-move") == []
 
 
@@ -106,7 +124,7 @@ def test_pages_rebuilt_quickly_are_rendered_again_by_the_next_full_build(preview
     assert rebuild()
     item.write_text(original, encoding="utf-8")
     (content / NEWS / "action-plan-drafting.md").touch()  # a second file: a full build
-    assert not rebuild()
+    assert rebuild() is None
     assert "临时改动" not in soup(output, "timeline/").text
     assert same_as_full_build(content, output, tmp_path, "after-undo") == []
 

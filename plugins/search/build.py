@@ -131,7 +131,10 @@ def index_site(pelican_instance):
 
 def finish_index_beside_preview(*_):
     while _beside_preview:
-        log_report(_beside_preview.pop())
+        try:
+            log_report(_beside_preview.pop())
+        except RuntimeError as failure:  # the preview's last edit; the next build indexes again
+            log.warning("search: the index of the preview's last edit failed: %s", failure)
 
 
 def get_generators(pelican_instance):

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import blinker
 import yaml
 from pelican import signals
 from pelican.generators import Generator
@@ -479,4 +478,4 @@ def get_generators(pelican):
 def register():
     signals.initialized.connect(load_history)
     signals.get_generators.connect(get_generators)
-    blinker.signal("item_edited_in_place").connect(refresh_milestone)
+    portal_model.ITEM_EDITED_IN_PLACE.connect(refresh_milestone)
