@@ -253,22 +253,32 @@ class Mentions:
         self.item = item
         self.by_face = by_face  # False: the item's face (all but its body) is as before: shown as the page's own only
         self.known: dict[int, tuple[object, bool]] = {}  # values met on many pages, by id
+        self.active: set[int] = set()  # values being searched, outermost first
+        self.back_references = 0  # values met again inside themselves, so far
 
     def __call__(self, value, depth: int = 0) -> bool:
         if value is self.item:
             return True
         if type(value) in PLAIN or not self.by_face:
             return False
-        if isinstance(value, Content):
-            if depth:  # another item, shown by its own title, date, summary …
-                return False
+        if isinstance(value, Content) and depth:  # another item, shown by its own title, date, summary …
+            return False
         key = id(value)
         known = self.known.get(key)
         if known is not None and known[0] is value:
             return known[1]
-        self.known[key] = (value, False)  # a value met again inside itself adds nothing
-        found = self.search(value, depth)
-        self.known[key] = (value, found)
+        if key in self.active:  # met again inside itself (a plan's tasks refer back to the plan)
+            self.back_references += 1
+            return False  # searched where it was first met
+        self.active.add(key)
+        back_references = self.back_references
+        try:
+            found = self.search(value, depth)
+        finally:
+            self.active.discard(key)
+        # Not found, but met again a value still being searched: known once the outermost is done.
+        if found or self.back_references == back_references or not self.active:
+            self.known[key] = (value, found)
         return found
 
     def search(self, value, depth: int) -> bool:

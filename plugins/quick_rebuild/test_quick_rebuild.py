@@ -162,6 +162,12 @@ def test_a_page_shows_the_item_through_lists_listing_pages_and_the_objects_holdi
     other.related = [item]
     assert by_face(other)  # a page's own item, by the items it refers to
     assert not by_face([other])  # another item in a list shows only its own face
+    # Objects that refer back to one another (a plan's tasks to the plan): found whichever is met first.
+    plan = Listing("计划", [])
+    task = Listing("任务", [plan, item])
+    plan.articles.append(task)
+    searching = Mentions(item)
+    assert searching(task) and searching(plan)  # the plan, met first inside the task, was not done then
     only_itself = Mentions(item, by_face=False)  # the item's face did not change: only its own page
     assert only_itself(item) and not only_itself([item]) and not only_itself(other)
 
