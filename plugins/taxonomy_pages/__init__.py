@@ -73,7 +73,8 @@ class TaxonomyPagesGenerator(Generator):
                     relative_urls=self.settings["RELATIVE_URLS"],
                     paginated={"articles": self.members[kind][listing.term]},
                     template_name="taxonomy", url=listing.url,
-                    taxonomy=kind, listing=listing, term=listing.term,
+                    # Its count, not its listing: the listing's newest items are on page 1 only.
+                    taxonomy=kind, term=listing.term, item_count=listing.count,
                 )
 
 
