@@ -123,9 +123,10 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
     kept, stamps = None, {}  # the last build, for a quick rebuild (plugins/quick_rebuild); its files' stamps
     while True:
         try:
-            now = file_stamps(*(watched[name] for name in ("PATH", "THEME") if name in watched), settings_file)
-            edited = changed_files(stamps, now)
-            if kept is not None and len(edited) == 1 and rebuild(kept, edited[0]):
+            # What the save changed, when there is a build to patch (watched then names the theme).
+            now = file_stamps(watched["PATH"], watched["THEME"], settings_file) if kept is not None else None
+            edited = changed_files(stamps, now) if now is not None else []
+            if len(edited) == 1 and rebuild(kept, edited[0]):
                 stamps = now
             else:
                 if kept is not None:  # freed before the new build makes its own
@@ -141,7 +142,7 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
                            "IGNORE_FILES": [pattern for pattern in settings["IGNORE_FILES"]
                                             if not pattern.endswith((".yaml", ".yml"))]}
                 # Before anything is read: a file saved during the build counts as edited after it.
-                stamps = file_stamps(watched["PATH"], watched["THEME"], settings_file)
+                stamps = now if now is not None else file_stamps(watched["PATH"], watched["THEME"], settings_file)
                 Pelican(settings).run()
                 kept = take_kept_build(paths["OUTPUT_PATH"])
                 start_afresh = False

@@ -152,7 +152,7 @@ def file_stamps(*tops: str) -> dict[str, tuple[int, int]]:
 
 
 def changed_files(before: dict, now: dict) -> list[str]:
-    return sorted(path for path in before.keys() | now.keys() if before.get(path) != now.get(path))
+    return sorted(differing_keys(before, now))
 
 
 # ---------------------------------------------------------------- the edited item
@@ -164,8 +164,7 @@ def edited_item(kept: KeptBuild, path: str) -> tuple[object, bool]:
     settings = kept.pelican.settings
     articles = next(g for g in kept.generators if isinstance(g, ArticlesGenerator))
     item = articles.context["generated_content"].get(os.path.relpath(path, articles.path))
-    listed = {id(article) for article in articles.articles}
-    if item is None or id(item) not in listed or item.lang != settings["DEFAULT_LANG"] or not os.path.isfile(path):
+    if item is None or item not in articles.articles or item.lang != settings["DEFAULT_LANG"] or not os.path.isfile(path):
         return None, False  # not a published simplified item (anymore)
     sources, source_path = settings["PORTAL_SOURCES"], os.path.abspath(path)
     known = sources[source_path]
@@ -332,18 +331,18 @@ def pages_showing(kept: KeptBuild, item, face_changed: bool) -> list:
 
 def rebuild(kept: KeptBuild, path: str) -> bool:
     """Patch the kept build for the edit of `path`; False if only a full build can show it."""
-    started = time.perf_counter()
     if kept.next_publication and datetime.datetime.now(datetime.timezone.utc) >= kept.next_publication:
         return False  # a scheduled item is due: a full build publishes it
     try:
-        return patch(kept, path, started)
+        return patch(kept, path)
     except Exception:  # noqa: BLE001 — the full build that follows reports what is wrong, for the editor
         log.warning("quick_rebuild: %s could not be patched in; making a full build",
                     os.path.relpath(path, kept.pelican.settings["PATH"]), exc_info=True)
         return False
 
 
-def patch(kept: KeptBuild, path: str, started: float) -> bool:
+def patch(kept: KeptBuild, path: str) -> bool:
+    started = time.perf_counter()
     item, face_changed = edited_item(kept, path)
     if item is None:
         return False
