@@ -29,7 +29,7 @@ from pelican import Pelican, signals
 from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, kept_between_builds, model_for, parse_datetime
 
 from .catalogue import translations_for
-from .traditional import CONVERSION, LinkRewriter, write_traditional
+from .traditional import CONVERSION, LinkRewriter, TraditionalRun
 
 
 log = logging.getLogger(__name__)
@@ -316,7 +316,7 @@ def build_other_editions(pelican) -> None:
 
     if TRADITIONAL.key in wanted:
         # The English run writes under en/ and the shared static/, which the conversion leaves
-        # alone: it runs here while the conversion's workers use the cores (it uses one).
+        # alone: it runs here while the conversion's process uses the cores.
         convert_traditional(settings, meanwhile=build_english)
     else:
         build_english()
@@ -324,10 +324,13 @@ def build_other_editions(pelican) -> None:
 
 
 def convert_traditional(settings, meanwhile=lambda: None) -> None:
+    """The Traditional edition, converted by a process of its own while this one runs `meanwhile()`."""
     started = time.perf_counter()
     rewriter = traditional_rewriter(settings)
-    outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared),
-                                kept_between_builds(settings, TRADITIONAL.folder), meanwhile=meanwhile)
+    run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared),
+                         kept_between_builds(settings, TRADITIONAL.folder))
+    meanwhile()
+    outcome = run.outcome()
     log.info("editions: %s, %d files (%d written, %d removed), in %.2f s",
              TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
 

@@ -3,8 +3,10 @@
 Computed once per build from the field lists, so templates never loop over
 every article. Each item gets:
 
-- ``article.field_neighbours``: one ``FieldNeighbours(field, older, newer)`` per field of the item;
-- ``article.related``: up to ``RELATED_ITEMS`` other items sharing a field, most shared fields
+``article.neighbours``, a ``Neighbours(by_field, related)``:
+
+- ``by_field``: one ``FieldNeighbours(field, older, newer)`` per field of the item;
+- ``related``: up to ``RELATED_ITEMS`` other items sharing a field, most shared fields
   first, then closest in time.
 
 Items are only linked to items of their own language (an English item to English items).
@@ -27,6 +29,17 @@ class FieldNeighbours(NamedTuple):
     field: object  # portal_model.Term
     older: object | None  # the previous item of this field in time, or None
     newer: object | None
+
+
+class Neighbours(NamedTuple):
+    by_field: list[FieldNeighbours] | tuple
+    related: list | tuple
+
+    def __bool__(self) -> bool:  # none yet, or none at all: like the empty lists it holds
+        return bool(self.by_field or self.related)
+
+
+NONE_YET = Neighbours((), ())
 
 
 def field_neighbours(article, field_items: dict, field_positions: dict) -> list[FieldNeighbours]:
@@ -105,7 +118,7 @@ def related_items(article, ranked: list[list[FieldSetItems]], limit: int) -> lis
 
 
 def link_items(articles, limit: int) -> None:
-    """Set field_neighbours and related on every item of one language."""
+    """Set the neighbours of every item of one language."""
     field_items = defaultdict(list)
     for article in sorted(articles, key=lambda a: (a.date, a.slug)):
         for field in getattr(article, "fields", ()):
@@ -115,11 +128,11 @@ def link_items(articles, limit: int) -> None:
     field_sets = index_field_sets(articles)
     ranked_by_fields = {}  # a few dozen sets of fields among thousands of items
     for article in articles:
-        article.field_neighbours = field_neighbours(article, field_items, field_positions)
         fields = frozenset(getattr(article, "fields", ()))
         if fields not in ranked_by_fields:
             ranked_by_fields[fields] = ranked_groups(fields, field_sets)
-        article.related = related_items(article, ranked_by_fields[fields], limit)
+        article.neighbours = Neighbours(field_neighbours(article, field_items, field_positions),
+                                        related_items(article, ranked_by_fields[fields], limit))
 
 
 def link_generator_items(generator) -> None:
@@ -132,13 +145,13 @@ def link_generator_items(generator) -> None:
 
 
 def reserve_attributes(content) -> None:
-    """Empty values when the item is made; the real ones replace them once every item is read.
+    """An empty value when the item is made; the real one replaces it once every item is read.
 
-    An attribute added later, to an item whose other attributes are set, makes Python
-    give that item its own attribute table (~1.3 KB more an item, 25 MiB at 20,000);
-    set here, with the item's first attributes, most items share one.
+    Items share one table of attribute names only while all their names fit in it, 29
+    (portal_model/memory.py); beyond, each gets a table of its own (~1.3 KB more an item, 26 MiB
+    at 20,000). So the neighbours are one attribute, not two, set with the item's first ones.
     """
-    content.field_neighbours = content.related = ()
+    content.neighbours = NONE_YET
 
 
 def register():

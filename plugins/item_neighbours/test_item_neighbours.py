@@ -18,11 +18,11 @@ def test_neighbours_are_the_older_and_newer_item_of_each_field():
                                   item("last", 9, "transport"), item("other", 7, "culture"))
     link_items([last, other, first, middle], limit=5)
 
-    transport, culture = middle.field_neighbours
+    transport, culture = middle.neighbours.by_field
     assert (transport.field, transport.older, transport.newer) == ("transport", first, last)
     assert (culture.field, culture.older, culture.newer) == ("culture", None, other)
-    assert first.field_neighbours[0].older is None
-    assert last.field_neighbours[0].newer is None
+    assert first.neighbours.by_field[0].older is None
+    assert last.neighbours.by_field[0].newer is None
 
 
 def test_related_items_share_a_field_most_shared_first_then_nearest_in_time():
@@ -33,8 +33,8 @@ def test_related_items_share_a_field_most_shared_first_then_nearest_in_time():
     unrelated = item("unrelated", 10, "credit")
     link_items([item_, both, near, far, unrelated], limit=2)
 
-    assert item_.related == [both, near]
-    assert unrelated.related == []
+    assert item_.neighbours.related == [both, near]
+    assert unrelated.neighbours.related == []
 
 
 def brute_force_related(article, articles, limit):
@@ -56,7 +56,7 @@ def test_related_items_equal_the_brute_force_definition_on_a_random_corpus():
     for limit in (0, 1, 5, 30):
         link_items(articles, limit)
 
-        wrong = [a.slug for a in articles if a.related != brute_force_related(a, articles, limit)]
+        wrong = [a.slug for a in articles if a.neighbours.related != brute_force_related(a, articles, limit)]
         assert wrong == [], f"limit {limit}"
 
 
@@ -98,4 +98,4 @@ def test_items_get_their_neighbour_attributes_when_made(tmp_path):
     item_neighbours.register()
     article = Article("", metadata={"title": "一", "date": datetime(2019, 1, 3, tzinfo=SHANGHAI)},
                       settings=settings_for(tmp_path, tmp_path / "output"), source_path=str(tmp_path / "yi.md"))
-    assert (article.field_neighbours, article.related) == ((), ())
+    assert article.neighbours == ((), ())

@@ -12,6 +12,15 @@ Pelican also keeps every item it has summarised or rendered in the class-level
 caches of `Content.get_content` and `Content.get_summary` (pelican.utils.memoized)
 for as long as the process lives: a preview, or the test suite, that builds
 again and again kept every build's items, about 10 MiB a build at 1,000 items.
+
+CPython (3.11) keeps one table of attribute names for all the instances of a class, and
+each instance only its values, for as long as every name fits in that table. The table
+takes a new name freely at the class's first instance, but each further instance makes
+room for one name less: an item given a name the table has no room for (a `Tags:` line
+first met at the 500th item, the URL frozen at the end of reading) gets a table of its
+own, ~1.3 KB (26 MiB at 20,000 items; every item of a build had one). So the names items
+have are put in the table before any item is made (`share_item_attribute_names`), by an
+instance made for nothing else.
 """
 
 from __future__ import annotations
@@ -19,10 +28,30 @@ from __future__ import annotations
 import ctypes
 import functools
 
-from pelican.contents import Content
+from pelican.contents import Article, Content
 
 # Pelican's memoized methods: each keeps its results, and so the items, in a dict of its own.
 MEMOIZED_CONTENT_METHODS = ("get_content", "get_summary")
+
+
+# A news item's attribute names, the most common first: Pelican's, the metadata's (the `Summary:` and
+# `Status:` headers are `_summary` and `_status`), and the portal plugins'. The table holds 29.
+ITEM_ATTRIBUTE_NAMES = (
+    "settings", "_content", "_context", "translations", "reader", "title", "date", "metadata", "template",
+    "author", "authors", "in_default_lang", "lang", "slug", "source_path", "relative_source_path",
+    "date_format", "timezone", "locale_date", "_status", "fields", "provinces", "milestone",
+    "neighbours", "override_url", "_summary", "source", "tags", "tasks",
+)
+
+
+def share_item_attribute_names() -> None:
+    """Give Article's table of attribute names every name of ITEM_ATTRIBUTE_NAMES (see above).
+
+    Only effective before the process's first Article: plugin registration, in `pelican` and
+    in the preview."""
+    first = Article.__new__(Article)
+    for name in ITEM_ATTRIBUTE_NAMES:
+        object.__setattr__(first, name, None)  # `status`, `summary` are properties: their own names
 
 
 @functools.cache

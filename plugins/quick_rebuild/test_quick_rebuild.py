@@ -18,6 +18,7 @@ from pelican.paginator import Paginator
 from pelican.settings import DEFAULT_CONFIG
 
 import tasks
+from item_neighbours import Neighbours
 from quick_rebuild import Mentions, changed_files, file_stamps
 from search.build import finish_index_beside_preview
 from sitebuild import NOT_PRECOMPRESSED, SAMPLE_CONTENT, build_site, soup, tree_differences
@@ -159,7 +160,7 @@ def test_a_page_shows_the_item_through_lists_listing_pages_and_the_objects_holdi
     assert by_face({"innovation": Listing("科创", [other, item])})
     assert by_face(lambda: item)  # a closure over it
     assert not by_face(["科创", 3, None, other])
-    other.related = [item]
+    other.neighbours = Neighbours((), [item])
     assert by_face(other)  # a page's own item, by the items it refers to
     assert not by_face([other])  # another item in a list shows only its own face
     # Objects that refer back to one another (a plan's tasks to the plan): found whichever is met first.

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
-import json
 import logging
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import blinker
 import pelican.plugins.granular_signals
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import kept_between_builds
+from portal_model import PluginProcess, kept_between_builds
 
 from .indexing import BUNDLE_FOLDER, Report
 
@@ -63,11 +58,7 @@ class SearchPageGenerator(Generator):
 
 
 class IndexRun:
-    """write_index in a fresh Python process (`python -m search.indexing`), from its start to its report.
-
-    Not in this process: it holds the whole build (~350 MiB at 20,000 items), of which the
-    index needs nothing, and every shard's worker forked from here would start with all of it.
-    """
+    """write_index in a process of its own (portal_model.PluginProcess), from its start to its report."""
 
     def __init__(self, settings, pending_folders=()):
         self.started = time.perf_counter()
@@ -75,22 +66,12 @@ class IndexRun:
         options = dict(site=settings["OUTPUT_PATH"], shard_size=settings["SEARCH_SHARD_SIZE"],
                        parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache,
                        converted_editions=settings["SEARCH_CONVERTED_EDITIONS"], later=list(pending_folders))
-        plugins = str(Path(__file__).resolve().parent.parent)
-        environment = dict(os.environ,
-                           PYTHONPATH=os.pathsep.join(filter(None, [plugins, os.environ.get("PYTHONPATH")])))
-        self.process = subprocess.Popen([sys.executable, "-m", "search.indexing", json.dumps(options)],
-                                        env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
-        # A build that stops half-way leaves no index process behind, writing into its output.
-        atexit.register(self.process.kill)
+        # Its input stays open until the pending folders are written: closing it tells the process so.
+        self.process = PluginProcess("search.indexing", options, stdin=subprocess.PIPE)
 
     def report(self) -> Report:
-        """Once the pending folders are written: closing its input tells the process so."""
-        output, errors = self.process.communicate()
-        atexit.unregister(self.process.kill)
-        if self.process.returncode:
-            raise RuntimeError(errors.strip() or f"search.indexing stopped with status {self.process.returncode}")
-        return Report(**json.loads(output))
+        """Once the pending folders are written."""
+        return Report(**self.process.answer())
 
 
 _runs: dict[int, IndexRun] = {}  # by id(settings): a process may make several builds (the preview)

@@ -233,7 +233,7 @@ def test_an_index_run_left_by_a_build_that_stopped_is_ended_by_the_next_build(tm
 
     stopped, next_build = build("stopped"), build("next")
     start_index(stopped, pending_folders=["en/"])  # waits for the English pages that never come
-    abandoned = _runs[id(stopped.settings)].process
+    abandoned = _runs[id(stopped.settings)].process.process  # its Popen
     start_index(next_build, pending_folders=["en/"])
     assert abandoned.wait(timeout=10) != 0
     assert list(_runs) == [id(next_build.settings)]

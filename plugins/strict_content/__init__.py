@@ -423,20 +423,27 @@ def derived_summary(content: str, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[:max_chars].rstrip() + "…"
 
 
+def source_of(instance):
+    """What the check learnt of the file of Pelican's article or page (a Source), or None."""
+    return model_for(instance.settings).settings.get("PORTAL_SOURCES", {}).get(os.path.abspath(instance.source_path))
+
+
 def apply_source(instance) -> None:
-    """Put what the check learnt onto Pelican's article or page."""
-    model = model_for(instance.settings)
-    source = model.settings.get("PORTAL_SOURCES", {}).get(os.path.abspath(instance.source_path))
+    """Put what the check learnt onto Pelican's article or page.
+
+    The milestone's slug stays with the Source (source_of): items share one table of attribute
+    names only while all their names fit in it (portal_model/memory.py), and it holds 29.
+    """
+    source = source_of(instance)
     if source is None:
         return
     instance.slug = source.slug
     instance.fields = list(source.fields)
     instance.provinces = list(source.provinces)
     instance.milestone = source.meta.get("milestone", "").strip()
-    instance.milestone_slug = source.milestone_slug
     if "summary" not in instance.metadata:
         instance.metadata["summary"] = derived_summary(
-            instance._content, model.settings.get("SUMMARY_MAX_CHARS", 120))
+            instance._content, model_for(instance.settings).settings.get("SUMMARY_MAX_CHARS", 120))
 
 
 # ---------------------------------------------------------------- wiring

@@ -26,7 +26,7 @@ from portal_model import (
     DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, kept_between_builds, model_for, parse_partial_date,
     pinyin_slugs, write_if_changed,
 )
-from strict_content import decode
+from strict_content import decode, source_of
 from strict_content.fast_reading import code_and_settings_fingerprint
 
 ENTRY_KEYS = ("date", "title", "fields", "provinces", "description", "link")
@@ -252,10 +252,11 @@ class KeptLabelSlugs:
 
 def milestone_event(article) -> TimelineEvent:
     day = article.date.astimezone(SHANGHAI)
+    source = source_of(article)
     return TimelineEvent(PartialDate(day.year, day.month, day.day), article.milestone,
                          list(article.fields), list(article.provinces),
                          article.summary, article.url, article,
-                         label_slug=getattr(article, "milestone_slug", ""))
+                         label_slug=source.milestone_slug if source else "")
 
 
 def add_label_slugs(events: list[TimelineEvent]) -> None:
