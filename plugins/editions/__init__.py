@@ -29,7 +29,7 @@ from pelican import Pelican, signals
 from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, kept_between_builds, model_for, parse_datetime
 
 from .catalogue import translations_for
-from .traditional import CONVERSION, LinkRewriter, TraditionalRun
+from .traditional import CONVERSION, LinkRewriter, TraditionalRun, write_traditional
 
 
 log = logging.getLogger(__name__)
@@ -323,15 +323,27 @@ def build_other_editions(pelican) -> None:
     remove_edition_robots(settings)
 
 
-def convert_traditional(settings, meanwhile=lambda: None) -> None:
-    """The Traditional edition, converted by a process of its own while this one runs `meanwhile()`."""
+def convert_traditional(settings, meanwhile=None) -> None:
+    """The Traditional edition: converted by a process of its own while this one runs `meanwhile()`;
+    in this process when there is nothing to do meanwhile (the preview's quick rebuild, which
+    converts a page or two and should not wait ~0.5 s for a Python to start)."""
     started = time.perf_counter()
     rewriter = traditional_rewriter(settings)
-    run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared),
-                         kept_between_builds(settings, TRADITIONAL.folder))
-    meanwhile()
-    outcome = run.outcome()
-    log.info("editions: %s, %d files (%d written, %d removed), in %.2f s",
+    cache = kept_between_builds(settings, TRADITIONAL.folder)
+    if meanwhile is None:
+        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache)
+    else:
+        run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache)
+        try:
+            meanwhile()
+        except BaseException:
+            run.kill()  # a build stopped half-way leaves nothing writing into its output
+            raise
+        try:
+            outcome = run.outcome()
+        except RuntimeError as failure:
+            raise RuntimeError(f"繁体版没有转换完(the Traditional edition was not converted): {failure}") from None
+    log.info("editions: %s, %d files (%d written, %d removed), ready %.2f s after it started",
              TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
 
 

@@ -538,10 +538,82 @@ def test_the_traditional_edition_is_converted_by_a_process_of_its_own(tmp_path):
 
     site = tmp_path / "site"
     write_pages(site, {f"news/{number}/index.html": f"<p>第{number}条发展</p>" for number in range(20)})
-    run = traditional.TraditionalRun(str(site), LinkRewriter("zh-hant/", BASE, "", frozenset({"zh-hant"})), set(), None)
+    run = traditional.TraditionalRun(str(site), LinkRewriter("zh-hant/", BASE, "", frozenset({"zh-hant"})), None)
     assert run.process.process.poll() is None  # started, not waited for
     assert run.outcome() == traditional.Outcome(files=20, written=20, removed=0)
     assert (site / "zh-hant" / "news" / "19" / "index.html").read_text(encoding="utf-8") == "<p>第19條發展</p>"
+
+
+def conversion_settings(site):
+    return {"OUTPUT_PATH": str(site), "EDITIONS_ABSOLUTE_URL": BASE, "EDITIONS_SITEURL": "",
+            "THEME_STATIC_DIR": "static", "STATIC_PATHS": ["images"], "CACHE_CONTENT": False}
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue  # not a process, or gone
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc") or (os.cpu_count() or 1) < 2, reason="workers seen in /proc")
+def test_a_build_stopped_while_the_traditional_edition_is_converted_leaves_no_process_writing(tmp_path, monkeypatch):
+    import time
+
+    import editions
+    from editions import convert_traditional, traditional
+
+    site = tmp_path / "site"
+    write_pages(site, {f"news/{number}/index.html": f"<p>第{number}条发展</p>" for number in range(3000)})
+    runs, workers = [], []
+
+    def started(*arguments):
+        runs.append(traditional.TraditionalRun(*arguments))
+        return runs[-1]
+
+    def stopped_by_the_editor():  # Ctrl-C while the English edition is made, the conversion's workers busy
+        deadline = time.monotonic() + 20
+        while not workers and time.monotonic() < deadline:
+            workers.extend(children_of(runs[0].process.process.pid))
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(editions, "TraditionalRun", started)
+    with pytest.raises(KeyboardInterrupt):
+        convert_traditional(conversion_settings(site), meanwhile=stopped_by_the_editor)
+    assert workers  # the conversion had forked its workers
+    time.sleep(0.5)
+    # The conversion and its workers ended: nothing goes on writing into zh-hant/.
+    assert not running(runs[0].process.process.pid)
+    assert [pid for pid in workers if running(pid)] == []
+    assert len(list((site / "zh-hant").rglob("*.html"))) < 3000  # stopped then, not waited for
+
+
+def test_a_traditional_conversion_that_fails_says_so_in_one_line(tmp_path):
+    from editions import convert_traditional
+
+    site = tmp_path / "site"
+    write_pages(site, {"news/1/index.html": "<p>发展</p>"})
+    (site / "zh-hant").write_text("not a folder", encoding="utf-8")  # where the edition must go
+    with pytest.raises(RuntimeError) as failure:
+        convert_traditional(conversion_settings(site), meanwhile=lambda: None)
+    message = str(failure.value)
+    assert message.startswith("繁体版没有转换完(the Traditional edition was not converted): ")
+    assert "zh-hant" in message and "Traceback" not in message and "\n" not in message
 
 
 @pytest.mark.parametrize("links", [True, False])

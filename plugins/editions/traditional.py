@@ -10,13 +10,11 @@ editions and everything that is not converted stay shared at their own URLs.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import pickle
 import posixpath
 import re
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
@@ -471,28 +469,21 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
 
 
 class TraditionalRun:
-    """write_traditional in a process of its own (portal_model.PluginProcess): the build's process
-    does other work meanwhile (the English edition), and never holds the list of every file of
-    the site, nor what was written of each (~35 MiB at 20,000 items)."""
+    """write_traditional in a process of its own (portal_model.PluginProcess, editions/converting.py):
+    the build's process does other work meanwhile (the English edition), and never holds the list of
+    every file of the site, nor what was written of each (~35 MiB at 20,000 items)."""
 
-    def __init__(self, output: str, rewriter: LinkRewriter, skipped: set[str], cache_folder: str | None):
+    def __init__(self, output: str, rewriter: LinkRewriter, cache_folder: str | None):
         options = dict(output=output, rewriter={**asdict(rewriter), "shared": sorted(rewriter.shared)},
-                       skipped=sorted(skipped), cache_folder=cache_folder)
-        self.process = PluginProcess("editions.traditional", options)
+                       cache_folder=cache_folder)
+        self.process = PluginProcess("editions.converting", options)
 
     def outcome(self) -> Outcome:
         return Outcome(**self.process.answer())
 
-
-def main(arguments: str) -> int:
-    """`python -m editions.traditional '{"output": ..., "rewriter": {...}, "skipped": [...], "cache_folder": ...}'`:
-    prints the Outcome as JSON."""
-    options = json.loads(arguments)
-    rewriter = LinkRewriter(**{**options["rewriter"], "shared": frozenset(options["rewriter"]["shared"])})
-    outcome = write_traditional(options["output"], rewriter, set(options["skipped"]), options["cache_folder"])
-    print(json.dumps(asdict(outcome)))
-    return 0
+    def kill(self) -> None:
+        self.process.kill()
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+def rewriter_from(options: dict) -> LinkRewriter:
+    return LinkRewriter(**{**options, "shared": frozenset(options["shared"])})

@@ -96,8 +96,8 @@ class Remembered:
     def copy(self, settings, context):
         """The item as the build would make it now (a shallow copy), with this run's settings and context."""
         item = self.cls.__new__(self.cls)
-        # One attribute after another, in the order they were made: items then share one
-        # table of attribute names, as freshly made ones do (reserve_attributes in item_neighbours).
+        # One attribute after another (setattr, not a dict): the copy shares the class's table of
+        # attribute names, as freshly made items do (portal_model/memory.py).
         values = list(self.values)
         bound = wrapper_binder(settings)
         for index in self.bound_at:

@@ -147,9 +147,9 @@ def link_generator_items(generator) -> None:
 def reserve_attributes(content) -> None:
     """An empty value when the item is made; the real one replaces it once every item is read.
 
-    Items share one table of attribute names only while all their names fit in it, 29
-    (portal_model/memory.py); beyond, each gets a table of its own (~1.3 KB more an item, 26 MiB
-    at 20,000). So the neighbours are one attribute, not two, set with the item's first ones.
+    In CPython 3.11 items share one table of attribute names only while all their names together
+    fit in it, 29 (portal_model/memory.py); beyond, each gets a table of its own (~1.3 KB more an
+    item, 26 MiB at 20,000). So the neighbours are one attribute, not two, set with the first ones.
     """
     content.neighbours = NONE_YET
 

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -395,21 +396,30 @@ class PluginProcess:
         environment = dict(os.environ,
                            PYTHONPATH=os.pathsep.join(filter(None, [plugins, os.environ.get("PYTHONPATH")])))
         self.module = module
-        self.process = subprocess.Popen([sys.executable, "-m", module, json.dumps(options)], env=environment,
-                                        stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # -P: a folder of the working directory never stands in for a module. A session of its
+        # own: kill() reaches the workers the step forks, not only the step.
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", module, json.dumps(options)], env=environment,
+                                        stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)
         # A build that stops half-way leaves no such process behind, writing into its output.
-        atexit.register(self.process.kill)
+        atexit.register(self.kill)
 
     def answer(self):
         """Its printed JSON, once it ends (closing its input first, if it has one)."""
         output, errors = self.process.communicate()
-        atexit.unregister(self.process.kill)
+        atexit.unregister(self.kill)
         if self.process.returncode:
             raise RuntimeError(errors.strip() or f"{self.module} stopped with status {self.process.returncode}")
         return json.loads(output)
 
     def kill(self) -> None:
-        self.process.kill()
+        """End it and every process it started."""
+        atexit.unregister(self.kill)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # ended already, and its workers with it
+            pass
+        self.process.communicate()
 
 
 def kept_between_builds(settings, name: str) -> str | None:

@@ -13,14 +13,15 @@ caches of `Content.get_content` and `Content.get_summary` (pelican.utils.memoize
 for as long as the process lives: a preview, or the test suite, that builds
 again and again kept every build's items, about 10 MiB a build at 1,000 items.
 
-CPython (3.11) keeps one table of attribute names for all the instances of a class, and
-each instance only its values, for as long as every name fits in that table. The table
-takes a new name freely at the class's first instance, but each further instance makes
-room for one name less: an item given a name the table has no room for (a `Tags:` line
-first met at the 500th item, the URL frozen at the end of reading) gets a table of its
-own, ~1.3 KB (26 MiB at 20,000 items; every item of a build had one). So the names items
-have are put in the table before any item is made (`share_item_attribute_names`), by an
-instance made for nothing else.
+CPython 3.11 keeps one table of attribute names for all the instances of a class (all the
+Article instances of the process, English items included), and each instance only its
+values, for as long as every name fits in that table: 29 at most. The table takes a new name
+freely at the class's first instance, but each further instance makes room for one name
+less: an item given a name the table has no room for (a `Tags:` line first met at the 500th
+item, the URL frozen at the end of reading) gets a table of its own, ~1.3 KB (26 MiB at
+20,000 items; every item of a build had one). So the names items have are put in the table
+before any item is made (`share_item_attribute_names`), by an instance made for nothing
+else. Later CPythons share differently; the names still do no harm there.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ MEMOIZED_CONTENT_METHODS = ("get_content", "get_summary")
 
 
 # A news item's attribute names, the most common first: Pelican's, the metadata's (the `Summary:` and
-# `Status:` headers are `_summary` and `_status`), and the portal plugins'. The table holds 29.
+# `Status:` headers are `_summary` and `_status`), and the portal plugins'. The table holds 29; left
+# out, the rarest: `Modified:` and `Save_as:` (an item with them has a table of its own).
 ITEM_ATTRIBUTE_NAMES = (
     "settings", "_content", "_context", "translations", "reader", "title", "date", "metadata", "template",
     "author", "authors", "in_default_lang", "lang", "slug", "source_path", "relative_source_path",

@@ -431,8 +431,8 @@ def source_of(instance):
 def apply_source(instance) -> None:
     """Put what the check learnt onto Pelican's article or page.
 
-    The milestone's slug stays with the Source (source_of): items share one table of attribute
-    names only while all their names fit in it (portal_model/memory.py), and it holds 29.
+    The milestone's slug stays with the Source (source_of): in CPython 3.11 items share one table of
+    attribute names only while all their names together fit in it, 29 (portal_model/memory.py).
     """
     source = source_of(instance)
     if source is None:

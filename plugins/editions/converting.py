@@ -1,0 +1,32 @@
+"""`python -m editions.converting '{"output": ..., "rewriter": {...}, "cache_folder": ...}'`: the
+Traditional edition written by a process of its own (traditional.TraditionalRun says why). Prints the
+Outcome as JSON, or, if it fails, one line saying why.
+
+A module of its own: run as `-m editions.traditional`, that module, already imported by the
+package, would be run a second time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+from .traditional import rewriter_from, write_traditional
+
+
+def main(arguments: str) -> int:
+    options = json.loads(arguments)
+    rewriter = rewriter_from(options["rewriter"])
+    try:
+        # The top folders that are no edition's (theme assets, images, the other editions) stay as they are.
+        outcome = write_traditional(options["output"], rewriter, set(rewriter.shared), options["cache_folder"])
+    except OSError as failure:  # a full disk, a folder it may not write: the editor's to mend
+        print(f"{failure.strerror}: {failure.filename}", file=sys.stderr)
+        return 1
+    print(json.dumps(asdict(outcome)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
