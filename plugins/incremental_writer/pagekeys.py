@@ -121,6 +121,8 @@ class Fingerprints:
             return self.listing_page(value, functools.partial(self.of, depth=depth + 1))
         if kind in CONTAINERS:
             return self.container(value, depth)
+        if isinstance(value, tuple(CONTAINERS)):  # subclasses: NamedTuples, OrderedDict, LinedMap …
+            return kind.__qualname__ + self.container(value, depth)
         if callable(getattr(value, "cache_digest", None)) and not isinstance(value, type):
             return f"{kind.__qualname__}({value.cache_digest()})"
         # Met again: every task's history holds the same reports, every page the same plan.
@@ -165,8 +167,6 @@ class Fingerprints:
 
     def object(self, value, depth: int) -> str:
         nested = functools.partial(self.of, depth=depth + 1)
-        if isinstance(value, tuple(CONTAINERS)):  # subclasses: LinedMap, OrderedDict …
-            return type(value).__qualname__ + self.container(value, depth)
         if isinstance(value, Paginator):  # its shape: templates ask it for counts, not for items
             return (f"Paginator({value.name},{value.url},{value.per_page},{getattr(value, 'orphans', 0)},"
                     f"{value.count},{value.num_pages})")

@@ -318,6 +318,16 @@ def test_fingerprints_follow_values_and_survive_cycles():
     assert Fingerprints().value(revised) != first
 
 
+def test_fingerprints_see_into_containers_of_other_types():
+    # A NamedTuple (an item's neighbours), an OrderedDict: their contents count, as a list's do.
+    from collections import OrderedDict, namedtuple
+
+    Pair = namedtuple("Pair", "older newer")
+    for wrapped in (lambda name: Pair(name, None), lambda name: OrderedDict(older=name)):
+        assert Fingerprints().value(wrapped("甲")) == Fingerprints().value(wrapped("甲"))
+        assert Fingerprints().value(wrapped("甲")) != Fingerprints().value(wrapped("乙"))
+
+
 def test_a_value_it_cannot_see_into_makes_the_page_unkeyed():
     class Opaque:
         __slots__ = ("secret",)
