@@ -323,15 +323,16 @@ def build_other_editions(pelican) -> None:
     remove_edition_robots(settings)
 
 
-def convert_traditional(settings, meanwhile=None) -> None:
+def convert_traditional(settings, meanwhile=None, same_files: bool = False) -> None:
     """The Traditional edition: converted by a process of its own while this one runs `meanwhile()`;
     in this process when there is nothing to do meanwhile (the preview's quick rebuild, which
-    converts a page or two and should not wait ~0.5 s for a Python to start)."""
+    converts a page or two and should not wait ~0.5 s for a Python to start).
+    `same_files`: no file was added or removed since the last conversion (write_traditional)."""
     started = time.perf_counter()
     rewriter = traditional_rewriter(settings)
     cache = kept_between_builds(settings, TRADITIONAL.folder)
     if meanwhile is None:
-        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache)
+        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache, same_files)
     else:
         run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache)
         try:
@@ -352,7 +353,7 @@ def rewrite_other_editions(pelican) -> None:
     The English edition shows no simplified item, so it stays as it is."""
     settings = pelican.settings
     if TRADITIONAL.key in other_editions(settings):
-        convert_traditional(settings)
+        convert_traditional(settings, same_files=True)  # a quick rebuild adds and removes no file
         remove_edition_robots(settings)
     # The preview shows the pages now; plugins/search indexes them beside it.
     ROOT_EDITION_WRITTEN.send(pelican, pending_folders=[], beside_preview=True)

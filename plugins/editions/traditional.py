@@ -445,23 +445,33 @@ class Outcome:
 
 
 def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
-                      cache_folder: str | None = None) -> Outcome:
+                      cache_folder: str | None = None, same_files: bool = False) -> Outcome:
     """Convert the root edition under `output` into output/<prefix>.
 
     With `cache_folder`, a file whose source and result are as the last run left them
     is not touched, and files converted by an earlier run from the same bytes are
     taken from there (linked). Without it, every file is converted.
+
+    `same_files`: the root edition has the files the last run converted, no more, no fewer
+    (the preview's quick rebuild rewrites files, never adds or removes one). They are taken
+    from the cache's manifest instead of a walk of the output, which took 3.8 s of a 5 s
+    quick rebuild at 20,000 items (a folder per item).
     """
     cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
     target_root = os.path.join(output, rewriter.prefix)
+    known = list(cache.previous) if cache and same_files else None
+    if known:
+        sources = ((os.path.join(output, *site_path.split("/")), site_path) for site_path in known)
+    else:
+        sources = source_files(output, skipped | {rewriter.prefix.rstrip("/")})
     site_paths, jobs = set(), []
-    for path, site_path in source_files(output, skipped | {rewriter.prefix.rstrip("/")}):
+    for path, site_path in sources:
         site_paths.add(site_path)
         destination = os.path.join(target_root, *site_path.split("/"))
         source_stamp = stamp(path)
         if not (cache and cache.unchanged(site_path, source_stamp, destination)):
             jobs.append((path, site_path, destination, source_stamp))
-    removed = remove_stale(target_root, site_paths)  # no stale pages of removed items
+    removed = 0 if known else remove_stale(target_root, site_paths)  # no stale pages of removed items
     written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs)
     if cache:
         cache.save(written)

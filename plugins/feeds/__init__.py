@@ -449,18 +449,31 @@ def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
 
 # ---------------------------------------------------------------- the generator
 
-def write_news_feeds(settings, edition: Edition, items, feeds: list[tuple[FeedSpec, list]]) -> None:
-    """Write every news feed of one edition (`news_feeds` of its published items)."""
+def write_news_feeds(settings, edition: Edition, items,
+                     feeds: list[tuple[FeedSpec, list]]) -> list[tuple[FeedSpec, list]]:
+    """Write every news feed of one edition (`news_feeds` of its published items); return each
+    feed with the items it shows, its newest."""
     model = model_for(settings)
-    newest = max((item.date for item in items), default=None)
     # In the order write_feed sorts entries, so each feed's newest come first and only
     # those become entries (content with absolute links), once per item for all its feeds.
     ordered = sorted(items, key=lambda item: (shanghai(item.date), xml_text(news_entry_id(model, edition, item))),
                      reverse=True)
     position = {id(item): index for index, item in enumerate(ordered)}
+    shown = [(spec, sorted(own, key=lambda item: position[id(item)])[: settings.get("FEED_MAX_ITEMS", 50)])
+             for spec, own in feeds]
+    write_shown_feeds(settings, edition, shown, newest_date(items))
+    return shown
+
+
+def newest_date(items):
+    return max((item.date for item in items), default=None)
+
+
+def write_shown_feeds(settings, edition: Edition, shown: list[tuple[FeedSpec, list]], newest) -> None:
+    """Each feed with the items it shows; `newest`, the edition's newest date, dates a feed of none."""
+    model = model_for(settings)
     entries = {}
-    for spec, own in feeds:
-        kept = sorted(own, key=lambda item: position[id(item)])[: settings.get("FEED_MAX_ITEMS", 50)]
+    for spec, kept in shown:
         for item in kept:
             if id(item) not in entries:
                 entries[id(item)] = news_entry(model, edition, item)
@@ -509,7 +522,7 @@ class FeedsGenerator(Generator):
 
     def generate_output(self, writer):
         model = model_for(self.settings)
-        write_news_feeds(self.settings, self.edition, self.items, self.feeds)
+        self.shown = write_news_feeds(self.settings, self.edition, self.items, self.feeds)
         url = f"{self.edition.prefix}feeds/"
         writer.write_file(
             f"{url}index.html", self.get_template("feeds"), self.context,
@@ -519,11 +532,17 @@ class FeedsGenerator(Generator):
 
 
 def rewrite_feeds_of(item, generators) -> None:
-    """After a quick rebuild's edit of `item`'s text (plugins/quick_rebuild): the feeds it is in."""
+    """After a quick rebuild's edit of `item`'s text (plugins/quick_rebuild): the feeds that show it.
+
+    Its date and entry id are as they were (else no quick rebuild), so every feed shows the items
+    it showed: a feed that did not show the item (an old item: in none) is left as it is, and the
+    site's items are not sorted again (0.5 s at 20,000).
+    """
     for generator in generators:
         if isinstance(generator, FeedsGenerator):
-            write_news_feeds(generator.settings, generator.edition, generator.items,
-                             [(spec, own) for spec, own in generator.feeds if item in own])
+            write_shown_feeds(generator.settings, generator.edition,
+                              [(spec, kept) for spec, kept in generator.shown if item in kept],
+                              newest_date(generator.items))
 
 
 # ---------------------------------------------------------------- wiring

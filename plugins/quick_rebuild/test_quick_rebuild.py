@@ -116,6 +116,18 @@ def test_an_edit_that_moves_the_item_or_touches_other_files_makes_a_full_build(p
     assert same_as_full_build(content, output, tmp_path, "after-move") == []
 
 
+def test_an_old_item_edited_leaves_the_feeds_that_do_not_show_it_as_they_were(tmp_path, caplog):
+    content, output, rebuild = start_preview(tmp_path, caplog, SEARCH_INDEX=False, FEED_MAX_ITEMS=3)
+    all_news = [output / "feeds" / "all.atom.xml", output / "zh-hant" / "feeds" / "all.atom.xml"]
+    written = [feed.stat().st_mtime_ns for feed in all_news]
+    edit(content / NEWS / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公,")  # the oldest item
+    assert rebuild() > 1
+    assert "四地干部集中办公" in soup(output, "timeline/").text
+    assert [feed.stat().st_mtime_ns for feed in all_news] == written
+    full = build_site(content, tmp_path / "full", SEARCH_INDEX=False, FEED_MAX_ITEMS=3)
+    assert tree_differences(output, full) == []
+
+
 def test_pages_rebuilt_quickly_are_rendered_again_by_the_next_full_build(preview, tmp_path):
     """Their recorded keys are the old text's: undoing the edit in a full build must not keep the new one."""
     content, output, rebuild = preview
