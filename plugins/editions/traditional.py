@@ -459,7 +459,8 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
     """
     cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
     target_root = os.path.join(output, rewriter.prefix)
-    known = list(cache.previous) if cache and same_files else None
+    # The manifest is this output folder's: strict_content gives each its own CACHE_PATH.
+    known = cache.previous if cache and same_files else None
     if known:
         sources = ((os.path.join(output, *site_path.split("/")), site_path) for site_path in known)
     else:

@@ -461,16 +461,12 @@ def write_news_feeds(settings, edition: Edition, items,
     position = {id(item): index for index, item in enumerate(ordered)}
     shown = [(spec, sorted(own, key=lambda item: position[id(item)])[: settings.get("FEED_MAX_ITEMS", 50)])
              for spec, own in feeds]
-    write_shown_feeds(settings, edition, shown, newest_date(items))
+    write_shown_feeds(settings, edition, shown, newest=max((item.date for item in items), default=None))
     return shown
 
 
-def newest_date(items):
-    return max((item.date for item in items), default=None)
-
-
-def write_shown_feeds(settings, edition: Edition, shown: list[tuple[FeedSpec, list]], newest) -> None:
-    """Each feed with the items it shows; `newest`, the edition's newest date, dates a feed of none."""
+def write_shown_feeds(settings, edition: Edition, shown: list[tuple[FeedSpec, list]], newest=None) -> None:
+    """Each feed with the items it shows; `newest`, the edition's newest date, dates a feed that shows none."""
     model = model_for(settings)
     entries = {}
     for spec, kept in shown:
@@ -517,6 +513,7 @@ class FeedsGenerator(Generator):
         self.edition = run_edition(model)
         self.items = [a for a in self.context.get("articles", []) if a.lang == self.edition.lang]
         self.feeds = news_feeds(model, self.edition, self.items)
+        self.shown = []  # each feed with the items it shows, once written
         for spec, _ in self.feeds:
             announce_feed(self.settings, spec)
 
@@ -535,14 +532,13 @@ def rewrite_feeds_of(item, generators) -> None:
     """After a quick rebuild's edit of `item`'s text (plugins/quick_rebuild): the feeds that show it.
 
     Its date and entry id are as they were (else no quick rebuild), so every feed shows the items
-    it showed: a feed that did not show the item (an old item: in none) is left as it is, and the
-    site's items are not sorted again (0.5 s at 20,000).
+    it showed: a feed whose newest items do not include it is left as it is, and the site's items
+    are not sorted again (0.5 s at 20,000).
     """
     for generator in generators:
         if isinstance(generator, FeedsGenerator):
             write_shown_feeds(generator.settings, generator.edition,
-                              [(spec, kept) for spec, kept in generator.shown if item in kept],
-                              newest_date(generator.items))
+                              [(spec, kept) for spec, kept in generator.shown if item in kept])
 
 
 # ---------------------------------------------------------------- wiring

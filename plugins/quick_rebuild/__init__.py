@@ -15,7 +15,7 @@ and patches it:
 2. the held item takes the new text, in place: every list and page context
    that holds the item now shows the new one;
 3. plugins that copied some of the item's text refresh their files
-   (`item_edited_in_place`: the feeds it is in, the timelines' data);
+   (`item_edited_in_place`: the feeds that show it, the timelines' data);
 4. the pages whose template can read the item (`Mentions`, which searches the
    values a page key digests) are rendered again, and their recorded keys are
    forgotten, so the next full build renders them too;

@@ -17,7 +17,9 @@ from pelican.contents import Article
 from pelican.paginator import Paginator
 from pelican.settings import DEFAULT_CONFIG
 
+import feeds
 import tasks
+from feeds import write_feed
 from item_neighbours import Neighbours
 from quick_rebuild import Mentions, changed_files, file_stamps
 from search.build import finish_index_beside_preview
@@ -116,15 +118,18 @@ def test_an_edit_that_moves_the_item_or_touches_other_files_makes_a_full_build(p
     assert same_as_full_build(content, output, tmp_path, "after-move") == []
 
 
-def test_an_old_item_edited_leaves_the_feeds_that_do_not_show_it_as_they_were(tmp_path, caplog):
-    content, output, rebuild = start_preview(tmp_path, caplog, SEARCH_INDEX=False, FEED_MAX_ITEMS=3)
-    all_news = [output / "feeds" / "all.atom.xml", output / "zh-hant" / "feeds" / "all.atom.xml"]
-    written = [feed.stat().st_mtime_ns for feed in all_news]
-    edit(content / NEWS / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公,")  # the oldest item
+def test_an_edit_rewrites_only_the_feeds_whose_newest_items_include_the_item(tmp_path, caplog, monkeypatch):
+    content, output, rebuild = start_preview(tmp_path, caplog, SEARCH_INDEX=False, FEED_MAX_ITEMS=6)
+    rewritten = []
+    monkeypatch.setattr(feeds, "write_feed", lambda settings, spec, entries, **kw: rewritten.append((spec, entries))
+                        or write_feed(settings, spec, entries, **kw))
+    # An item of 2018: not among the six newest of all news (2019's), but of transport in Anhui.
+    edit(content / NEWS / "action-plan-progress-2018.md", "Summary: ", "Summary: 年终盘点,")
     assert rebuild() > 1
-    assert "四地干部集中办公" in soup(output, "timeline/").text
-    assert [feed.stat().st_mtime_ns for feed in all_news] == written
-    full = build_site(content, tmp_path / "full", SEARCH_INDEX=False, FEED_MAX_ITEMS=3)
+    written = {spec.path for spec, _ in rewritten}
+    assert "feeds/fields/transport/anhui" in written and "feeds/all" not in written
+    assert all(any("年终盘点" in entry.summary for entry in entries) for _, entries in rewritten)
+    full = build_site(content, tmp_path / "full", SEARCH_INDEX=False, FEED_MAX_ITEMS=6)
     assert tree_differences(output, full) == []
 
 
