@@ -549,25 +549,23 @@ def conversion_settings(site):
             "THEME_STATIC_DIR": "static", "STATIC_PATHS": ["images"], "CACHE_CONTENT": False}
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                fields = stat.read().rpartition(")")[2].split()
-        except (OSError, ValueError):
-            continue  # not a process, or gone
-        if fields[1] == str(pid) and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
-def running(pid: int) -> bool:
+def process_status(pid: int) -> list[str] | None:
+    """Its state, parent … from /proc/<pid>/stat (after the name, which may hold spaces); None once gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
+            return stat.read().rpartition(")")[2].split()
+    except (OSError, ValueError):
+        return None
+
+
+def running(pid: int, parent: int | None = None) -> bool:
+    """Alive (not a zombie), and a child of `parent` if given."""
+    status = process_status(pid)
+    return status is not None and status[0] != "Z" and parent in (None, int(status[1]))
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and running(int(entry), parent=pid)]
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc") or (os.cpu_count() or 1) < 2, reason="workers seen in /proc")

@@ -68,7 +68,7 @@ RUN_STATE = re.compile(r"^PORTAL($|_)|^(JINJA_ENVIRONMENT|LOAD_CONTENT_CACHE|CAC
 INTRASITE_LINK = re.compile(r"[{|](?:filename|static|attach|index|tag|category|author)[|}]")
 MISSING = object()
 PLAIN = frozenset({str, int, float, bool, type(None), bytes, Markup})
-CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
+CONTAINERS = (list, tuple, set, frozenset, dict)  # a tuple, for isinstance on every value digested
 
 
 class Unkeyed(Exception):
@@ -121,7 +121,7 @@ class Fingerprints:
             return self.listing_page(value, functools.partial(self.of, depth=depth + 1))
         if kind in CONTAINERS:
             return self.container(value, depth)
-        if isinstance(value, tuple(CONTAINERS)):  # subclasses: NamedTuples, OrderedDict, LinedMap …
+        if isinstance(value, CONTAINERS):  # subclasses: NamedTuples, OrderedDict, LinedMap …
             return kind.__qualname__ + self.container(value, depth)
         if callable(getattr(value, "cache_digest", None)) and not isinstance(value, type):
             return f"{kind.__qualname__}({value.cache_digest()})"
