@@ -653,3 +653,29 @@ def test_a_translation_added_between_builds_reaches_the_switcher_of_the_item_it_
 
     assert switcher(soup(output, ITEM))["en"]["href"] == f"/en/{ITEM}"
     assert switcher(soup(output, "news/2019/zh-only/"))["en"]["href"] == "/en/"
+
+
+def test_a_new_chinese_item_leaves_the_english_edition_and_the_standing_pages_as_they_were(tmp_path):
+    from sitebuild import tree_differences, write_content
+
+    content = write_content(tmp_path / "content", SITE)
+    cached = dict(SEARCH_INDEX=False, CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+    output = build_site(content, tmp_path, **cached)
+    english = {page: page.stat().st_mtime_ns for page in (output / "en").rglob("*.html")}
+    about = (output / "about/index.html").stat().st_mtime_ns
+
+    write_content(content, {"news/2019/new.md": """
+        Title: 长三角跨省通办新增二十项
+        Date: 2019-05-06
+        Fields: credit
+        Slug: new-services
+
+        新增二十项跨省通办事项。
+        """})
+    build_site(content, tmp_path, **cached)
+
+    assert (output / "news/2019/new-services/index.html").exists()
+    assert [page for page, stamp in english.items() if page.stat().st_mtime_ns != stamp] == []
+    assert (output / "about/index.html").stat().st_mtime_ns == about
+    (tmp_path / "clean").mkdir()
+    assert tree_differences(output, build_site(content, tmp_path / "clean", SEARCH_INDEX=False, CACHE_CONTENT=False)) == []

@@ -21,7 +21,8 @@ too: a template that shows an item's body must get the item as a variable of
 its own, as article.html and page.html do. A listing page counts by its number
 and its items, its paginator by its counts;
 functions by name, closures by what they close over; an object with a
-`cache_digest()` method by what that returns; other objects by their
+`cache_digest()` method by what that returns (and a template global whose answer
+depends on the page that asks, by its `page_digest(output_file)` too); other objects by their
 attributes, lazily computed ones (`functools.cached_property`) included.
 A value of a kind this cannot see into makes the page "unkeyed": it is
 rendered on every build.
@@ -320,6 +321,7 @@ class PageKeys:
         self.variables: dict[str, tuple[str, ...] | None] = {}
         self.templates: dict[str, tuple[set[str], list[str | None]]] = {}
         self.shared: dict[str, tuple[object, str]] = {}  # values that are the same object on every page
+        self.by_page: dict[int, tuple[dict, list]] = {}  # asking_globals, by environment
         self.reported: set[str] = set()  # reasons for unkeyed pages, logged once each
 
     def template_variables(self, template) -> tuple[str, ...] | None:
@@ -356,18 +358,32 @@ class PageKeys:
             self.shared[name] = (value, fingerprint)
         return fingerprint
 
+    def asking_globals(self, environment_globals: dict) -> list[tuple[str, object]]:
+        """The template environment's globals whose answer depends on the page asking (`page_digest`).
+        Jinja's meta leaves globals out of the names a template reads, and the settings digest
+        holds only what every page has in common (`cache_digest`), so they are added to every key."""
+        found = self.by_page.get(id(environment_globals))
+        if found is None or found[0] is not environment_globals:
+            asking = [(name, value) for name, value in sorted(environment_globals.items())
+                      if callable(getattr(value, "page_digest", None)) and not isinstance(value, type)]
+            found = self.by_page[id(environment_globals)] = (environment_globals, asking)
+        return found[1]
+
     def key(self, template, localcontext) -> str | None:
         """The page's key, or None when it has to be rendered whatever happened."""
         names = self.template_variables(template)
         if names is None:
             return self.give_up(template.name, "it includes a template by a computed name")
-        parts = [self.build, template.name, localcontext["output_file"]]
+        output_file = localcontext["output_file"]
+        parts = [self.build, template.name, output_file]
         environment_globals = template.environment.globals
         try:
             for name in names:
                 value = localcontext.get(name, environment_globals.get(name, MISSING))
                 if value is not MISSING:
                     parts.append(f"{name}={self.value_digest(name, value)}")
+            parts += [f"{name}@{value.page_digest(output_file)}"
+                      for name, value in self.asking_globals(environment_globals)]
         except Unkeyed as reason:
             return self.give_up(template.name, str(reason))
         return digest("|".join(parts))

@@ -217,6 +217,24 @@ def test_a_new_title_reaches_the_neighbours_and_lists_but_not_unrelated_items(si
     assert tree_differences(output, clean_build(content, tmp_path)) == []
 
 
+def test_a_new_item_reaches_its_neighbours_and_lists_and_no_other_page(site):
+    # What an editor does every day. Every page links to its own counterparts in the other
+    # editions: once, each of those links counted every item, and a new one rendered every page.
+    content, _, tmp_path = site
+    (content / "news/2019/item-7.md").write_text(
+        ITEM.format(number=7, month=7, fields="culture", title="长三角第7号消息", body="正文。"), encoding="utf-8")
+
+    output, changed = rebuild(site)
+
+    # Item 5 is the newest culture item before it; items 1, 2, 4 (transport) and 6 (education) do not show it.
+    assert {"news/2019/item-7/index.html", "news/2019/item-5/index.html", "fields/culture/index.html",
+            "index.html"} <= changed
+    assert not changed & {"news/2019/item-1/index.html", "news/2019/item-2/index.html", "news/2019/item-4/index.html",
+                          "news/2019/item-6/index.html", "fields/transport/index.html", "timeline/index.html",
+                          "search/index.html", "404.html"}
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
 def test_a_deleted_item_disappears_as_in_a_clean_build(site):
     content, _, tmp_path = site
     (content / "news/2019/item-5.md").unlink()
