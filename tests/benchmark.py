@@ -14,8 +14,9 @@ a fresh `pelican` process:
 
 For each it measures a full build from nothing; a full build into an emptied
 output folder with the cache the first one left (what `invoke build` and every
-publication do); a rebuild with nothing changed; and a rebuild after editing one
-item (both with whatever cache that side keeps). It prints wall time, ms per
+publication do); a rebuild with nothing changed; a rebuild after editing one
+item; and one after adding a new item, the newest of all (each with whatever
+cache that side keeps). It prints wall time, ms per
 article, peak memory (max RSS of the build process and its children, from
 wait4) and the ratio portal/stock.
 
@@ -49,7 +50,9 @@ COPIED_FOLDERS = ("pages", "timeline", "action-plan", "images")
 
 # Starts from an emptied output folder, as `invoke build` and every publication do.
 EMPTIED_OUTPUT = "full build, cache kept"
-PHASES = ("full build", EMPTIED_OUTPUT, "rebuild, no change", "rebuild, one item edited")
+EDITED = "rebuild, one item edited"
+ADDED = "rebuild, one item added"  # after the edit: today's news, the newest of all
+PHASES = ("full build", EMPTIED_OUTPUT, "rebuild, no change", EDITED, ADDED)
 PREVIEW = "preview, one item edited"
 # The portal's quick rebuild shows the pages, then indexes them for search beside the preview.
 PREVIEW_SEARCH = "preview, search updated"
@@ -195,6 +198,15 @@ def generate_corpus(content: Path, articles: int, seed: int = 2018) -> list[Path
     return paths
 
 
+def add_item(content: Path) -> Path:
+    """What an editor does every day: publish today's news, which tops the home page and its lists."""
+    path = content / "news" / "added-by-benchmark.md"
+    path.write_text("Title: 长三角三省一市签署跨省通办新协议\nDate: 2026-01-05 09:00\nFields: transport, credit\n"
+                    "Provinces: 沪, 皖\nSlug: added-by-benchmark\n\n三省一市在合肥签署协议,推动更多政务服务事项跨省通办。\n",
+                    encoding="utf-8")
+    return path
+
+
 def edit_item(path: Path) -> None:
     """What an editor does most: correct a sentence in the body of one published item."""
     text = path.read_text(encoding="utf-8")
@@ -262,15 +274,18 @@ def side_commands(side: str, work: Path, content: Path, *overrides: str) -> tupl
 
 
 def run_side(side: str, work: Path, content: Path, edited: Path, profile: bool = False) -> dict:
-    """The three phases of one side; the edited item is restored afterwards."""
+    """The phases of one side; the edited item is restored, and the added one removed, afterwards."""
     command, output, cache = side_commands(side, work, content)
     shutil.rmtree(output, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
     original = edited.read_bytes()
     results = {}
+    added = None
     for phase in PHASES:
-        if phase == PHASES[-1]:
+        if phase == EDITED:
             edit_item(edited)
+        if phase == ADDED:
+            added = add_item(content)
         run = command + ["--delete-output-directory"] if phase == EMPTIED_OUTPUT else command
         if profile:
             stats = work / f"{side}-{PHASES.index(phase)}.prof"
@@ -279,7 +294,9 @@ def run_side(side: str, work: Path, content: Path, edited: Path, profile: bool =
         results[phase] = measure(run, ROOT, log)
         if not results[phase].ok:
             break
-    if results[PHASES[-1]].ok:
+    if added:
+        added.unlink()
+    if results.get(ADDED) and results[ADDED].ok:
         results.update(measure_preview(side, work, content, edited))
     edited.write_bytes(original)
     return results

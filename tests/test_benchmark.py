@@ -31,6 +31,10 @@ def test_smoke_run_prints_every_phase_for_both_sides(tmp_path):
         edited = [page for page in (tmp_path / output / "news").rglob("index.html")
                   if EDIT_NOTE in page.read_text(encoding="utf-8")]
         assert len(edited) == 1, output
+    # The last rebuilds published the added item, on both sides.
+    for output in ("output-portal", "output-stock"):
+        assert (tmp_path / output / "news/2026/added-by-benchmark/index.html").exists(), output
+    assert not (tmp_path / "content/news/added-by-benchmark.md").exists()
 
 
 def test_synthetic_corpus_builds_every_item_field_and_province(tmp_path):
