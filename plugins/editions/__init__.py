@@ -115,7 +115,7 @@ def is_public(source, settings, now: datetime) -> bool:
     return settings.get("WITH_FUTURE_DATES", True) or not date or parse_datetime(date) <= now
 
 
-def page_path(output_file: str) -> str:
+def page_path_of(output_file: str) -> str:
     """The address of the page written to `output_file`, below the edition's: `news/x/` for
     `news/x/index.html` (base.html asks for the page's edition links with it)."""
     return output_file[:-len("index.html")] if output_file.endswith("index.html") else output_file
@@ -192,7 +192,8 @@ class EditionSwitch:
     def page_digest(self, output_file: str) -> str:
         """What this page's own links add (plugins/incremental_writer): its item's paths by language.
         The other items' links are asked for on their own pages only (base.html)."""
-        return repr(self.counterparts.of_page(self.here.lang, page_path(output_file)))
+        paths = self.counterparts.of_page(self.here.lang, page_path_of(output_file))
+        return repr(None if paths is None else sorted(paths.items()))
 
     def __call__(self, page_path: str) -> list[EditionLink]:
         links = []
@@ -237,7 +238,7 @@ def prepare(pelican) -> None:
     translations = translations_for(settings["THEME"], edition.lang)
     model_for(settings).gettext = translations.gettext
     settings.setdefault("JINJA_GLOBALS", {}).update(
-        edition=edition, editions=EDITIONS, edition_links=EditionSwitch(settings), page_path_of=page_path)
+        edition=edition, editions=EDITIONS, edition_links=EditionSwitch(settings), page_path_of=page_path_of)
 
 
 def newest_first(item) -> tuple:

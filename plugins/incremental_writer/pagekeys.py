@@ -1,6 +1,7 @@
 """A page's key: a digest of everything its output can depend on.
 
-    key = digest(build inputs, template, the value of every variable the template reads)
+    key = digest(build inputs, template, page, the value of every variable the template reads,
+                 each asking global's part for this page)
 
 - Build inputs: every file of the theme (templates, static files, the
   translation catalogue), every module of the plugins, the versions of the
@@ -9,7 +10,12 @@
 - Variables: jinja2.meta lists the names a template reads that it does not set
   itself; the names of the templates it extends, includes and imports are
   followed. Each name is looked up as Jinja would (page context, then the
-  environment's globals) and its value digested.
+  environment's globals) and its value digested. jinja2.meta leaves out the
+  names of globals, though: those count through the settings (JINJA_GLOBALS),
+  by their `cache_digest()` where they have one.
+- Asking globals: a global whose answer depends on the page that asks (the
+  editions' `edition_links`) also has `page_digest(output_file)`, which is added
+  to each page's key: what every page shares stays in the settings' digest.
 
 How a value is digested (`Fingerprints.of`): plain data by value; the news item
 or page a page is about (a template variable whose value is pelican Content) by
@@ -21,8 +27,7 @@ too: a template that shows an item's body must get the item as a variable of
 its own, as article.html and page.html do. A listing page counts by its number
 and its items, its paginator by its counts;
 functions by name, closures by what they close over; an object with a
-`cache_digest()` method by what that returns (and a template global whose answer
-depends on the page that asks, by its `page_digest(output_file)` too); other objects by their
+`cache_digest()` method by what that returns; other objects by their
 attributes, lazily computed ones (`functools.cached_property`) included.
 A value of a kind this cannot see into makes the page "unkeyed": it is
 rendered on every build.
@@ -321,7 +326,7 @@ class PageKeys:
         self.variables: dict[str, tuple[str, ...] | None] = {}
         self.templates: dict[str, tuple[set[str], list[str | None]]] = {}
         self.shared: dict[str, tuple[object, str]] = {}  # values that are the same object on every page
-        self.by_page: dict[int, tuple[dict, list]] = {}  # asking_globals, by environment
+        self.asking_by_environment: dict[int, tuple[dict, list]] = {}  # asking_globals, by environment
         self.reported: set[str] = set()  # reasons for unkeyed pages, logged once each
 
     def template_variables(self, template) -> tuple[str, ...] | None:
@@ -362,11 +367,11 @@ class PageKeys:
         """The template environment's globals whose answer depends on the page asking (`page_digest`).
         Jinja's meta leaves globals out of the names a template reads, and the settings digest
         holds only what every page has in common (`cache_digest`), so they are added to every key."""
-        found = self.by_page.get(id(environment_globals))
+        found = self.asking_by_environment.get(id(environment_globals))
         if found is None or found[0] is not environment_globals:
             asking = [(name, value) for name, value in sorted(environment_globals.items())
                       if callable(getattr(value, "page_digest", None)) and not isinstance(value, type)]
-            found = self.by_page[id(environment_globals)] = (environment_globals, asking)
+            found = self.asking_by_environment[id(environment_globals)] = (environment_globals, asking)
         return found[1]
 
     def key(self, template, localcontext) -> str | None:
