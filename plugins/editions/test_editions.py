@@ -679,3 +679,20 @@ def test_a_new_chinese_item_leaves_the_english_edition_and_the_standing_pages_as
     assert (output / "about/index.html").stat().st_mtime_ns == about
     (tmp_path / "clean").mkdir()
     assert tree_differences(output, build_site(content, tmp_path / "clean", SEARCH_INDEX=False, CACHE_CONTENT=False)) == []
+
+
+def test_a_translation_removed_between_builds_leaves_the_english_edition_as_a_clean_build_has_it(tmp_path):
+    # Its field's English feed goes with it, folder and all.
+    from sitebuild import tree_differences, write_content
+
+    content = write_content(tmp_path / "content", SITE)
+    cached = dict(SEARCH_INDEX=False, CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+    output = build_site(content, tmp_path, **cached)
+    assert (output / "en/feeds/fields/innovation").is_dir()
+
+    (content / "news/2018/g60.en.md").unlink()
+    build_site(content, tmp_path, **cached)
+
+    assert not (output / "en" / ITEM).exists()
+    (tmp_path / "clean").mkdir()
+    assert tree_differences(output, build_site(content, tmp_path / "clean", SEARCH_INDEX=False, CACHE_CONTENT=False)) == []

@@ -438,13 +438,15 @@ def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
     replace, and a field's feed for a province goes when its last item moves to another one."""
     announced = {spec.file(kind) for spec in specs for kind in spec.formats}
     folder = os.path.join(settings["OUTPUT_PATH"], *f"{prefix}feeds".split("/"))
-    for parent, _, files in os.walk(folder):
+    for parent, _, files in os.walk(folder, topdown=False):  # a folder's own folders first
         for name in files:
             path = os.path.join(parent, name)
             site_path = os.path.relpath(path, settings["OUTPUT_PATH"]).replace(os.sep, "/")
             feed = site_path.removesuffix(".gz").removesuffix(".br")  # and its precompressed copies
             if feed.endswith(FEED_SUFFIXES) and feed not in announced:
                 os.remove(path)
+        if parent != folder and not os.listdir(parent):  # the folder of a feed that is gone
+            os.rmdir(parent)
 
 
 # ---------------------------------------------------------------- the generator

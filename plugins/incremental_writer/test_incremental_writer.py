@@ -10,7 +10,7 @@ import pytest
 from pelican.settings import read_settings
 
 from incremental_writer import IncrementalWriter
-from incremental_writer.pagekeys import Fingerprints, Unkeyed
+from incremental_writer.pagekeys import Fingerprints, Unkeyed, build_inputs_digest
 from incremental_writer import workers
 from incremental_writer.rendered import RenderedPages
 from incremental_writer.workers import Job, PageContext, RenderingFailed, write_in_workers
@@ -233,6 +233,21 @@ def test_a_new_item_reaches_its_neighbours_and_lists_and_no_other_page(site):
                           "news/2019/item-6/index.html", "fields/transport/index.html", "timeline/index.html",
                           "search/index.html", "404.html"}
     assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
+def test_a_plugin_change_renders_every_page_again_and_a_change_to_its_tests_none(tmp_path):
+    plugin = tmp_path / "plugins" / "example"
+    plugin.mkdir(parents=True)
+    (plugin / "__init__.py").write_text("SIZE = 1\n")
+    (plugin / "test_example.py").write_text("def test_size(): pass\n")
+    (tmp_path / "theme").mkdir()
+    settings = read_settings(None, override={"PLUGIN_PATHS": [str(tmp_path / "plugins")], "THEME": str(tmp_path / "theme")})
+    first = build_inputs_digest(settings)
+
+    (plugin / "test_example.py").write_text("def test_size(): assert True\n")
+    assert build_inputs_digest(settings) == first
+    (plugin / "__init__.py").write_text("SIZE = 2\n")
+    assert build_inputs_digest(settings) != first
 
 
 def test_a_deleted_item_disappears_as_in_a_clean_build(site):
