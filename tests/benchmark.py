@@ -51,7 +51,7 @@ COPIED_FOLDERS = ("pages", "timeline", "action-plan", "images")
 # Starts from an emptied output folder, as `invoke build` and every publication do.
 EMPTIED_OUTPUT = "full build, cache kept"
 EDITED = "rebuild, one item edited"
-ADDED = "rebuild, one item added"  # after the edit: today's news, the newest of all
+ADDED = "rebuild, one item added"  # after the edit: news newer than every generated item
 PHASES = ("full build", EMPTIED_OUTPUT, "rebuild, no change", EDITED, ADDED)
 PREVIEW = "preview, one item edited"
 # The portal's quick rebuild shows the pages, then indexes them for search beside the preview.

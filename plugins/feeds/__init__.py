@@ -433,9 +433,10 @@ FEED_SUFFIXES = (".atom.xml", ".rss.xml", ".json")
 
 
 def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
-    """Delete the feed files of `prefix`feeds/ that this build did not announce, as a clean build
-    would not have them: a rebuild into the same output (the preview) keeps what it does not
-    replace, and a field's feed for a province goes when its last item moves to another one."""
+    """Delete the feed files of `prefix`feeds/ that this build did not announce, and the folders
+    left empty, as a clean build would not have them: a rebuild into the same output (the preview)
+    keeps what it does not replace, and a field's feed for a province goes when its last item
+    moves to another one. (plugins/editions converts feeds/ after this: `feeds` comes first in PLUGINS.)"""
     announced = {spec.file(kind) for spec in specs for kind in spec.formats}
     folder = os.path.join(settings["OUTPUT_PATH"], *f"{prefix}feeds".split("/"))
     for parent, _, files in os.walk(folder, topdown=False):  # a folder's own folders first
@@ -445,7 +446,7 @@ def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
             feed = site_path.removesuffix(".gz").removesuffix(".br")  # and its precompressed copies
             if feed.endswith(FEED_SUFFIXES) and feed not in announced:
                 os.remove(path)
-        if parent != folder and not os.listdir(parent):  # the folder of a feed that is gone
+        if parent != folder and not os.listdir(parent):  # no build writes an empty folder
             os.rmdir(parent)
 
 

@@ -235,7 +235,7 @@ def test_a_new_item_reaches_its_neighbours_and_lists_and_no_other_page(site):
     assert tree_differences(output, clean_build(content, tmp_path)) == []
 
 
-def test_a_plugin_change_renders_every_page_again_and_a_change_to_its_tests_none(tmp_path):
+def test_a_plugin_change_is_a_new_build_input_and_a_change_to_its_tests_is_not(tmp_path):
     plugin = tmp_path / "plugins" / "example"
     plugin.mkdir(parents=True)
     (plugin / "__init__.py").write_text("SIZE = 1\n")
