@@ -143,9 +143,9 @@ class Counterparts:
 
     def path_in(self, lang: str, here: Edition, page_path: str) -> str | None:
         """The page's path in another language; None when it has no counterpart there."""
-        key = self.key_of.get((here.lang, page_path))
-        if key is not None:
-            return self.path_of[key].get(lang)
+        paths = self.of_page(here.lang, page_path)
+        if paths is not None:
+            return paths.get(lang)
         if lang == here.lang:
             return page_path
         # A section page (listing, timeline, feeds …): every edition has it, but not its page 2.

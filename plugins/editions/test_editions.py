@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 
 from editions import catalogue
 from editions.traditional import LinkRewriter
-from sitebuild import ROOT, build_site, chromium, have_chromium, serve, settings_for, soup
+from sitebuild import ROOT, build_site, chromium, have_chromium, serve, settings_for, soup, tree_differences, write_content
 
 ITEM = "news/2018/g60-licensing/"
 CHINESE_ONLY = "news/2019/zh-only/"
@@ -638,33 +638,42 @@ def test_a_cache_entry_is_a_second_name_of_its_page_and_never_written_over(tmp_p
     assert converted.stat().st_nlink == (2 if links else 1)
 
 
+class CachedSite:
+    """A site built, changed and built again into one output, with the content cache and page keys kept."""
+
+    def __init__(self, tmp_path, files: dict[str, str]):
+        self.tmp_path = tmp_path
+        self.content = write_content(tmp_path / "content", files)
+        self.output = self.build()
+
+    def build(self):
+        return build_site(self.content, self.tmp_path, SEARCH_INDEX=False, CACHE_PATH=str(self.tmp_path / "cache"),
+                          LOAD_CONTENT_CACHE=True)
+
+    def differences_from_a_clean_build(self) -> list[str]:
+        (self.tmp_path / "clean").mkdir()
+        clean = build_site(self.content, self.tmp_path / "clean", SEARCH_INDEX=False, CACHE_CONTENT=False)
+        return tree_differences(self.output, clean)
+
+
 def test_a_translation_added_between_builds_reaches_the_switcher_of_the_item_it_translates(tmp_path):
     # The preview keeps unchanged pages: the Chinese item's page must still learn of its new translation.
-    from sitebuild import write_content
+    site = CachedSite(tmp_path, {name: text for name, text in SITE.items() if name != "news/2018/g60.en.md"})
+    assert switcher(soup(site.output, ITEM))["en"]["href"] == "/en/"
 
-    files = {name: text for name, text in SITE.items() if name != "news/2018/g60.en.md"}
-    content = write_content(tmp_path / "content", files)
-    cached = dict(SEARCH_INDEX=False, CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
-    output = build_site(content, tmp_path, **cached)
-    assert switcher(soup(output, ITEM))["en"]["href"] == "/en/"
+    write_content(site.content, {"news/2018/g60.en.md": SITE["news/2018/g60.en.md"]})
+    site.build()
 
-    write_content(content, {"news/2018/g60.en.md": SITE["news/2018/g60.en.md"]})
-    build_site(content, tmp_path, **cached)
-
-    assert switcher(soup(output, ITEM))["en"]["href"] == f"/en/{ITEM}"
-    assert switcher(soup(output, "news/2019/zh-only/"))["en"]["href"] == "/en/"
+    assert switcher(soup(site.output, ITEM))["en"]["href"] == f"/en/{ITEM}"
+    assert switcher(soup(site.output, "news/2019/zh-only/"))["en"]["href"] == "/en/"
 
 
 def test_a_new_chinese_item_leaves_the_english_edition_and_the_standing_pages_as_they_were(tmp_path):
-    from sitebuild import tree_differences, write_content
+    site = CachedSite(tmp_path, SITE)
+    english = {page: page.stat().st_mtime_ns for page in (site.output / "en").rglob("*.html")}
+    about = (site.output / "about/index.html").stat().st_mtime_ns
 
-    content = write_content(tmp_path / "content", SITE)
-    cached = dict(SEARCH_INDEX=False, CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
-    output = build_site(content, tmp_path, **cached)
-    english = {page: page.stat().st_mtime_ns for page in (output / "en").rglob("*.html")}
-    about = (output / "about/index.html").stat().st_mtime_ns
-
-    write_content(content, {"news/2019/new.md": """
+    write_content(site.content, {"news/2019/new.md": """
         Title: 长三角跨省通办新增二十项
         Date: 2019-05-06
         Fields: credit
@@ -672,27 +681,21 @@ def test_a_new_chinese_item_leaves_the_english_edition_and_the_standing_pages_as
 
         新增二十项跨省通办事项。
         """})
-    build_site(content, tmp_path, **cached)
+    site.build()
 
-    assert (output / "news/2019/new-services/index.html").exists()
+    assert (site.output / "news/2019/new-services/index.html").exists()
     assert [page for page, stamp in english.items() if page.stat().st_mtime_ns != stamp] == []
-    assert (output / "about/index.html").stat().st_mtime_ns == about
-    (tmp_path / "clean").mkdir()
-    assert tree_differences(output, build_site(content, tmp_path / "clean", SEARCH_INDEX=False, CACHE_CONTENT=False)) == []
+    assert (site.output / "about/index.html").stat().st_mtime_ns == about
+    assert site.differences_from_a_clean_build() == []
 
 
 def test_a_translation_removed_between_builds_leaves_the_english_edition_as_a_clean_build_has_it(tmp_path):
     # Its field's English feed goes with it, folder and all.
-    from sitebuild import tree_differences, write_content
+    site = CachedSite(tmp_path, SITE)
+    assert (site.output / "en/feeds/fields/innovation").is_dir()
 
-    content = write_content(tmp_path / "content", SITE)
-    cached = dict(SEARCH_INDEX=False, CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
-    output = build_site(content, tmp_path, **cached)
-    assert (output / "en/feeds/fields/innovation").is_dir()
+    (site.content / "news/2018/g60.en.md").unlink()
+    site.build()
 
-    (content / "news/2018/g60.en.md").unlink()
-    build_site(content, tmp_path, **cached)
-
-    assert not (output / "en" / ITEM).exists()
-    (tmp_path / "clean").mkdir()
-    assert tree_differences(output, build_site(content, tmp_path / "clean", SEARCH_INDEX=False, CACHE_CONTENT=False)) == []
+    assert not (site.output / "en" / ITEM).exists()
+    assert site.differences_from_a_clean_build() == []
