@@ -534,6 +534,8 @@ def check_site(settings_file: str | None, content_path: str | None) -> list:
 def register():
     signals.initialized.connect(check_before_build)
     signals.initialized.connect(fast_reading.prepare)
+    signals.article_generator_init.connect(fast_reading.record_read_order)
+    signals.page_generator_init.connect(fast_reading.record_read_order)
     signals.all_generators_finalized.connect(fast_reading.finish)
     signals.article_generator_finalized.connect(fast_reading.release_cache)
     signals.page_generator_finalized.connect(fast_reading.release_cache)

@@ -44,6 +44,7 @@ READER_SETTINGS = ("MARKDOWN", "FORMATTED_FIELDS", "TIMEZONE", "DEFAULT_LANG", "
                    "GZIP_CACHE")  # the file's format: a cache written the other way is not loaded
 FINGERPRINT = "PORTAL_READER_FINGERPRINT"
 READING = "PORTAL_PARALLEL_READING"
+READ_ORDER = "PORTAL_READ_ORDER"  # the content files, as the generators will ask for them
 LIBRARIES = ("pelican", "markdown", "nh3")
 
 # ---------------------------------------------------------------- tags in the cache
@@ -149,13 +150,28 @@ def uncached(settings, sources) -> list[str]:
     return paths
 
 
-def walk_order(paths: list[str], folders: list[str]) -> list[str]:
-    """`paths` in the order Pelican asks for them: it walks each folder with os.walk, unsorted."""
+def record_read_order(generator) -> None:
+    """At `article_generator_init` / `page_generator_init`: note the order the generator will ask
+    for its files in. Pelican's get_files returns a set, iterated in an order of its own (string
+    hashes differ from one process to the next); the workers parse in that order, so the build
+    takes each result as it comes instead of waiting for a file at the end of the queue."""
+    get_files = generator.get_files
+
+    def get_files_noting_order(*args, **kwargs):
+        files = get_files(*args, **kwargs)
+        # The set is not changed before Pelican iterates it, so it iterates in this same order.
+        order = generator.settings.setdefault(READ_ORDER, [])
+        order += [os.path.abspath(os.path.join(generator.path, name)) for name in files]
+        return files
+
+    generator.get_files = get_files_noting_order
+
+
+def in_read_order(paths: list[str], asked: list[str]) -> list[str]:
+    """`paths` in the order Pelican asks for them (`asked`), any it has not listed yet (the pages,
+    listed after the news are read) at the end."""
     wanted = {os.path.abspath(p) for p in paths}
-    ordered = [path for folder in folders for directory, _, files in os.walk(folder, followlinks=True)
-               for path in (os.path.abspath(os.path.join(directory, name)) for name in files)
-               if path in wanted]
-    return list(dict.fromkeys(ordered + sorted(wanted)))
+    return list(dict.fromkeys([path for path in asked if path in wanted] + sorted(wanted)))
 
 
 class ParallelReading:
@@ -208,9 +224,7 @@ def parsed_ahead(reader, source_path: str):
         paths = uncached(settings, settings.get("PORTAL_SOURCES", {}).values())
         reading = False
         if len(paths) >= settings.get("PARALLEL_READING_MIN_FILES", DEFAULT_MIN_FILES):
-            folders = [os.path.join(settings["PATH"], folder)
-                       for folder in (*settings["ARTICLE_PATHS"], *settings["PAGE_PATHS"])]
-            reading = ParallelReading(type(reader), settings, walk_order(paths, folders))
+            reading = ParallelReading(type(reader), settings, in_read_order(paths, settings.get(READ_ORDER, [])))
         settings[READING] = reading
     return reading.take(os.path.abspath(source_path)) if reading else None
 
@@ -242,6 +256,7 @@ def release_cache(generator) -> None:
 def finish(generators) -> None:
     """At `all_generators_finalized`: every file is read and the cache saved."""
     settings = generators[0].settings
+    settings.pop(READ_ORDER, None)
     reading = settings.pop(READING, None)
     if reading:
         reading.close()

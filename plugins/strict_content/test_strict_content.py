@@ -268,3 +268,21 @@ def test_bodies_pickled_into_the_content_cache_do_not_keep_a_second_copy_in_memo
 
     assert item._content == body and sys.getsizeof(item._content) == size
     assert readers._cache == {}
+
+
+def test_items_are_parsed_ahead_in_the_order_the_build_asks_for_them(tmp_path, monkeypatch):
+    """Pelican reads its files in a set's order, not the folders': fed in any other order, the workers
+    parse files the build does not want yet while it waits for one at the back of their queue."""
+    fed, asked = [], []
+    reading = fast_reading.ParallelReading
+    feed, take = reading.__init__, reading.take
+    monkeypatch.setattr(reading, "__init__", lambda self, cls, settings, paths: (fed.extend(paths),
+                                                                                 feed(self, cls, settings, paths))[1])
+    monkeypatch.setattr(reading, "take", lambda self, path: (asked.append(path), take(self, path))[1])
+    files = {f"news/{number % 4}/{number}.md": item(title=f"长三角第{number}次联席会议", date=f"2019-01-{number % 28 + 1:02d}")
+             for number in range(40)}
+
+    output = build_site(files, tmp_path, PARALLEL_READING_MIN_FILES=2)
+
+    assert len(asked) == 40 and fed == asked
+    assert len(list((output / "news").glob("*/*/index.html"))) == 40
