@@ -435,6 +435,17 @@ def link_or_copy(existing: str, new: str) -> None:
 
     A file with two names must never be written in place: whoever changes one writes a new file.
     """
+    try:
+        # Where `new` is free (a build from nothing, an emptied output, a new cache entry), one
+        # link is enough: a rename more per file was ~0.3 s of kernel time per 14,000 files.
+        os.link(existing, new)
+        return
+    except FileExistsError:
+        pass  # replaced below
+    except FileNotFoundError:
+        raise
+    except OSError:
+        pass  # no link between these file systems: copied below
     partial = partial_name(new)
     try:
         os.link(existing, partial)

@@ -186,3 +186,19 @@ def test_the_shared_attribute_names_are_the_metadata_keys_but_the_rarest():
     headers = {as_attribute.get(key, key) for key in portal_model.METADATA_KEYS}
     assert headers - set(ITEM_ATTRIBUTE_NAMES) == {"modified", "override_save_as"}
     assert len(set(ITEM_ATTRIBUTE_NAMES)) == len(ITEM_ATTRIBUTE_NAMES) <= 29  # what CPython 3.11's table holds
+
+
+def test_a_linked_file_never_writes_over_the_file_it_replaces(tmp_path):
+    kept, page = tmp_path / "kept", tmp_path / "page.html"
+    kept.write_text("新版")
+    portal_model.link_or_copy(str(kept), str(page))  # a free name: a second name of the same file
+    assert page.read_text() == "新版" and page.stat().st_ino == kept.stat().st_ino
+
+    older = tmp_path / "older"
+    older.write_text("旧版")
+    portal_model.link_or_copy(str(older), str(page))  # a taken name: replaced, not written into
+    assert page.read_text() == "旧版" and kept.read_text() == "新版"
+    portal_model.link_or_copy(str(older), str(page))  # already a name of that file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "older", "page.html"]
+    with pytest.raises(FileNotFoundError):
+        portal_model.link_or_copy(str(tmp_path / "gone"), str(page))
