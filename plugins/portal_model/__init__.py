@@ -440,12 +440,8 @@ def link_or_copy(existing: str, new: str) -> None:
         # link is enough: a rename more per file was ~0.3 s of kernel time per 14,000 files.
         os.link(existing, new)
         return
-    except FileExistsError:
-        pass  # replaced below
-    except FileNotFoundError:
-        raise
     except OSError:
-        pass  # no link between these file systems: copied below
+        pass  # taken (replaced below, never written into), or another file system (copied below)
     partial = partial_name(new)
     try:
         os.link(existing, partial)

@@ -275,10 +275,18 @@ def test_items_are_parsed_ahead_in_the_order_the_build_asks_for_them(tmp_path, m
     parse files the build does not want yet while it waits for one at the back of their queue."""
     fed, asked = [], []
     reading = fast_reading.ParallelReading
-    feed, take = reading.__init__, reading.take
-    monkeypatch.setattr(reading, "__init__", lambda self, cls, settings, paths: (fed.extend(paths),
-                                                                                 feed(self, cls, settings, paths))[1])
-    monkeypatch.setattr(reading, "take", lambda self, path: (asked.append(path), take(self, path))[1])
+    start, take = reading.__init__, reading.take
+
+    def start_noting_order(self, reader_class, settings, paths):
+        fed.extend(paths)
+        start(self, reader_class, settings, paths)
+
+    def take_noting_order(self, path):
+        asked.append(path)
+        return take(self, path)
+
+    monkeypatch.setattr(reading, "__init__", start_noting_order)
+    monkeypatch.setattr(reading, "take", take_noting_order)
     files = {f"news/{number % 4}/{number}.md": item(title=f"长三角第{number}次联席会议", date=f"2019-01-{number % 28 + 1:02d}")
              for number in range(40)}
 
