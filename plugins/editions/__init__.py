@@ -26,7 +26,7 @@ import blinker
 from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
-from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, kept_between_builds, model_for, parse_datetime
+from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, kept_between_builds, model_for, parse_datetime, recorded
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, TraditionalRun, write_traditional
@@ -319,6 +319,22 @@ def other_editions(settings) -> tuple[str, ...]:
     return tuple(settings.get("OTHER_EDITIONS", (TRADITIONAL.key, ENGLISH.key)))
 
 
+def after_finalized(original_send):
+    """The other editions are made from the root edition's whole output: after every `finalized`
+    receiver, which write some of it (the sitemap, the feeds' OPML), and run in no fixed order
+    (blinker keeps them in a set). Before the signals of pelican-granular-signals (the search index
+    waits for them at `sitemap`), which wrap `send` after this plugin's registration."""
+
+    @functools.wraps(original_send)
+    def send(sender, *args, **kwargs):
+        results = original_send(sender, *args, **kwargs)
+        build_other_editions(sender)
+        return results
+
+    send.builds_other_editions = True
+    return send
+
+
 def build_other_editions(pelican) -> None:
     settings = pelican.settings
     if current_edition(settings) is not SIMPLIFIED:
@@ -353,7 +369,8 @@ def convert_traditional(settings, meanwhile=None, same_files: bool = False) -> N
     if meanwhile is None:
         outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache, same_files)
     else:
-        run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache)
+        changes = recorded(settings)
+        run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache, changes.summary() if changes else None)
         try:
             meanwhile()
         except BaseException:
@@ -381,5 +398,6 @@ def rewrite_other_editions(pelican) -> None:
 def register():
     signals.initialized.connect(prepare)
     signals.generator_init.connect(install_translations)
-    signals.finalized.connect(build_other_editions)
+    if not getattr(signals.finalized.send, "builds_other_editions", False):  # once, for every run
+        signals.finalized.send = after_finalized(signals.finalized.send)
     QUICK_REBUILD_WRITTEN.connect(rewrite_other_editions)

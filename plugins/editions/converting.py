@@ -1,4 +1,4 @@
-"""`python -m editions.converting '{"output": ..., "rewriter": {...}, "cache_folder": ...}'`: the
+"""`python -m editions.converting '{"output": ..., "rewriter": {...}, "cache_folder": ..., "changes": ...}'`: the
 Traditional edition written by a process of its own (traditional.TraditionalRun says why). Prints the
 Outcome as JSON, or, if it fails, one line saying why.
 
@@ -20,7 +20,8 @@ def main(arguments: str) -> int:
     rewriter = rewriter_from(options["rewriter"])
     try:
         # The top folders that are no edition's (theme assets, images, the other editions) stay as they are.
-        outcome = write_traditional(options["output"], rewriter, set(rewriter.shared), options["cache_folder"])
+        outcome = write_traditional(options["output"], rewriter, set(rewriter.shared), options["cache_folder"],
+                                    changes=options.get("changes"))
     except OSError as failure:  # a full disk, a folder it may not write: the editor's to mend
         print(f"{failure.strerror}: {failure.filename}", file=sys.stderr)
         return 1

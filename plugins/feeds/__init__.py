@@ -23,7 +23,7 @@ from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import ITEM_EDITED_IN_PLACE, SHANGHAI, Term, model_for, write_if_changed
+from portal_model import ITEM_EDITED_IN_PLACE, SHANGHAI, Term, model_for, remove_file, write_if_changed
 from strict_content import XML_FORBIDDEN
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml",
@@ -436,7 +436,7 @@ def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
     """Delete the feed files of `prefix`feeds/ that this build did not announce, and the folders
     left empty, as a clean build would not have them: a rebuild into the same output (the preview)
     keeps what it does not replace, and a field's feed for a province goes when its last item
-    moves to another one. (plugins/editions converts feeds/ after this: `feeds` comes first in PLUGINS.)"""
+    moves to another one. (plugins/editions converts feeds/ after every `finalized` receiver.)"""
     announced = {spec.file(kind) for spec in specs for kind in spec.formats}
     folder = os.path.join(settings["OUTPUT_PATH"], *f"{prefix}feeds".split("/"))
     for parent, _, files in os.walk(folder, topdown=False):  # a folder's own folders first
@@ -445,7 +445,7 @@ def remove_stale_feeds(settings, prefix: str, specs: list[FeedSpec]) -> None:
             site_path = os.path.relpath(path, settings["OUTPUT_PATH"]).replace(os.sep, "/")
             feed = site_path.removesuffix(".gz").removesuffix(".br")  # and its precompressed copies
             if feed.endswith(FEED_SUFFIXES) and feed not in announced:
-                os.remove(path)
+                remove_file(path)
         if parent != folder and not os.listdir(parent):  # no build writes an empty folder
             os.rmdir(parent)
 

@@ -39,7 +39,7 @@ from pelican import signals
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
-from portal_model import write_whole
+from portal_model import note_removed, recorded, write_whole
 from portal_model.memory import return_freed_memory
 
 from .emptying import start_emptying, wait_for_emptying
@@ -153,6 +153,10 @@ class IncrementalWriter(Writer):
         workers = writing_workers(self.settings, len(self.jobs))
         written = write_in_workers(self.jobs, workers, self.keys, self.store)
         self.written.update(written.keys)
+        changes = recorded(self.settings)
+        if changes:  # the workers' files, which their own processes noted for nobody
+            for path in written.changed:
+                changes.note(path)
         PAGES_WRITTEN.send(self, jobs=self.jobs, template_variables=self.keys.variables if self.keys else None)
         self.jobs, self.bases = [], {}
         self.remove_vanished_pages()
@@ -174,6 +178,7 @@ class IncrementalWriter(Writer):
     def remove_vanished_pages(self) -> None:
         for name in self.previous.keys() - self.written.keys():
             path = sanitised_join(self.output_path, name)
+            note_removed(path)  # gone from the output, whoever removed its file
             if os.path.isfile(path):
                 os.remove(path)
                 # An item's folder (news/2019/slug/) goes with its page when nothing else is in it.

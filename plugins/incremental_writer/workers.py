@@ -50,6 +50,7 @@ class Written(NamedTuple):
     rendered: int
     unchanged: int  # key and file as the last build left them
     restored: int  # linked back from the store (an emptied output)
+    changed: list = []  # pages whose file was written (rendered or restored), for OutputChanges
 
 
 def render(template, context: dict, path) -> None:
@@ -64,7 +65,7 @@ def render(template, context: dict, path) -> None:
 def write_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> tuple[list[str], Written]:
     """Key this share of the jobs (with `keys`, a PageKeys) and write the pages that changed,
     keeping each keyed page in `store`; (errors, what was written)."""
-    errors, computed, counts = [], {}, {"rendered": 0, "unchanged": 0, "restored": 0}
+    errors, computed, counts, changed = [], {}, {"rendered": 0, "unchanged": 0, "restored": 0}, []
     for job in jobs[share::workers]:
         try:
             context = job.context.as_dict()
@@ -77,14 +78,16 @@ def write_share(jobs: list[Job], share: int, workers: int, keys, store=None) -> 
                     continue
                 if store and store.restore(job.name, key, job.path):  # into an emptied output
                     counts["restored"] += 1
+                    changed.append(job.path)
                     continue
             render(job.template, context, job.path)
             counts["rendered"] += 1
+            changed.append(job.path)
             if store and key:
                 store.keep(job.name, key, job.path)
         except Exception:  # noqa: BLE001 — reported by the build process, page by page
             errors.append(f"{job.path}:\n{traceback.format_exc()}")
-    return errors, Written(computed, **counts)
+    return errors, Written(computed, **counts, changed=changed)
 
 
 def report_share(jobs: list[Job], share: int, workers: int, keys, store, pipe) -> None:
@@ -139,7 +142,8 @@ def write_in_workers(jobs: list[Job], workers: int, keys=None, store=None) -> Wr
         written = Written({name: key for share in shares for name, key in share.keys.items()},
                           rendered=sum(share.rendered for share in shares),
                           unchanged=sum(share.unchanged for share in shares),
-                          restored=sum(share.restored for share in shares))
+                          restored=sum(share.restored for share in shares),
+                          changed=[path for share in shares for path in share.changed])
     if errors:
         raise RenderingFailed("pages could not be rendered:\n" + "\n".join(errors))
     return written

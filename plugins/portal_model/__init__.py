@@ -26,6 +26,7 @@ import blinker
 from jinja2 import pass_context
 from pelican import signals
 
+from .changes import note_removed, note_static_files, note_written, recorded, remove_file, start_recording, written_outside_a_build
 from .memory import forget_built_items, share_item_attribute_names
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -439,6 +440,7 @@ def link_or_copy(existing: str, new: str) -> None:
         # Where `new` is free (a build from nothing, an emptied output, a new cache entry), one
         # link is enough: a rename more per file was ~0.3 s of kernel time per 14,000 files.
         os.link(existing, new)
+        note_written(new)
         return
     except OSError:
         pass  # taken (replaced below, never written into), or another file system (copied below)
@@ -450,6 +452,7 @@ def link_or_copy(existing: str, new: str) -> None:
     except OSError:
         shutil.copyfile(existing, partial)
     os.replace(partial, new)
+    note_written(new)
     if os.path.lexists(partial):  # rename does nothing when `new` already was a name of that file
         os.remove(partial)
 
@@ -460,6 +463,7 @@ def copy_whole(existing: str, new: str) -> None:
     partial = partial_name(new)
     shutil.copyfile(existing, partial)
     os.replace(partial, new)
+    note_written(new)
 
 
 def write_whole(path: str, data: str | bytes) -> None:
@@ -470,6 +474,7 @@ def write_whole(path: str, data: str | bytes) -> None:
     with (open(partial, "wb") if isinstance(data, bytes) else open(partial, "w", encoding="utf-8")) as handle:
         handle.write(data)
     os.replace(partial, path)
+    note_written(path)
 
 
 def write_if_changed(path: str, data: bytes) -> None:
@@ -544,5 +549,7 @@ def freeze_urls(generators) -> None:
 def register():
     share_item_attribute_names()
     signals.initialized.connect(install)
+    signals.get_generators.connect(start_recording)
+    signals.static_generator_finalized.connect(note_static_files)
     signals.finalized.connect(forget_built_items)
     signals.all_generators_finalized.connect(freeze_urls)

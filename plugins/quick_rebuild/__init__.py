@@ -50,7 +50,7 @@ from incremental_writer import PAGES_WRITTEN, forget_keys, writing_workers
 from incremental_writer.pagekeys import CONTENT_NOT_OWN, NOT_OWN, PLAIN, Fingerprints
 from incremental_writer.workers import write_in_workers
 from item_memory import RUN as REMEMBERING
-from portal_model import ITEM_EDITED_IN_PLACE, QUICK_REBUILD_WRITTEN, model_for, parse_datetime
+from portal_model import ITEM_EDITED_IN_PLACE, QUICK_REBUILD_WRITTEN, model_for, parse_datetime, written_outside_a_build
 from portal_model.memory import forget_built_items
 from strict_content import check_alone
 from strict_content.fast_reading import READING as PARSING_AHEAD
@@ -347,6 +347,7 @@ def patch(kept: KeptBuild, path: str) -> bool:
     if item is None:
         return False
     settings = kept.pelican.settings
+    written_outside_a_build(settings)  # before the first file: the next build's steps walk the output
     ITEM_EDITED_IN_PLACE.send(item, generators=kept.generators)
     pages = pages_showing(kept, item, face_changed)
     # Before any page is written: a page written now no longer holds what its recorded key says.

@@ -11,7 +11,7 @@ import pelican.plugins.granular_signals
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import PluginProcess, kept_between_builds
+from portal_model import PluginProcess, kept_between_builds, recorded
 
 from .indexing import BUNDLE_FOLDER, Report
 
@@ -63,9 +63,11 @@ class IndexRun:
     def __init__(self, settings, pending_folders=()):
         self.started = time.perf_counter()
         cache = kept_between_builds(settings, "search.json")  # what is known of the last index
+        changes = recorded(settings)
         options = dict(site=settings["OUTPUT_PATH"], shard_size=settings["SEARCH_SHARD_SIZE"],
                        parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache,
-                       converted_editions=settings["SEARCH_CONVERTED_EDITIONS"], later=list(pending_folders))
+                       converted_editions=settings["SEARCH_CONVERTED_EDITIONS"], later=list(pending_folders),
+                       changes=changes.summary() if changes else None)
         # Its input stays open until the pending folders are written: closing it tells the process so.
         self.process = PluginProcess("search.indexing", options, stdin=subprocess.PIPE)
 

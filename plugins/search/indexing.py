@@ -175,7 +175,7 @@ def scan_site(site: Path, known: dict, within: Iterable[str] | None = None,
     `known` and the returned record: {path: [mtime_ns, size, lang, month, digest]}, or
     [mtime_ns, size] for a file with nothing indexed.
     """
-    pages, record = [], {}
+    record = {}
     left_out = {BUNDLE_FOLDER, *left_out}
     for folder, subfolders, files in os.walk(site):
         if folder == str(site):
@@ -184,22 +184,46 @@ def scan_site(site: Path, known: dict, within: Iterable[str] | None = None,
             if within is not None:
                 files = []
         for name in files:
-            if not name.endswith(".html"):
-                continue
-            full = os.path.join(folder, name)
-            path = os.path.relpath(full, site).replace(os.sep, "/")
-            stat = os.stat(full)
-            entry = known.get(path)
-            if not (entry and entry[:2] == [stat.st_mtime_ns, stat.st_size]):
-                with open(full, encoding="utf-8") as handle:
-                    page = describe(path, handle.read())
-                entry = [stat.st_mtime_ns, stat.st_size]
-                if page:
-                    entry += [page.lang, page.month, page.digest]
-            record[path] = entry
-            if len(entry) > 2:
-                pages.append(IndexedPage(path, *entry[2:]))
-    return pages, record
+            if name.endswith(".html"):
+                path = os.path.relpath(os.path.join(folder, name), site).replace(os.sep, "/")
+                record[path] = scanned(site, path, known)
+    return indexed_pages(record), record
+
+
+def scan_listed(site: Path, known: dict, changes: dict, left_out: Iterable[str]) -> tuple[list[IndexedPage], dict]:
+    """scan_site from the build's list of changes (portal_model.changes) instead of a walk: the
+    files it wrote are looked at, those it removed dropped, the others kept as recorded."""
+    left_out = {BUNDLE_FOLDER, *left_out}
+
+    def in_scope(path: str) -> bool:
+        top, below, _ = path.partition("/")
+        return path.endswith(".html") and not (below and top in left_out)
+
+    written, removed = set(filter(in_scope, changes["written"])), set(changes["removed"])
+    record = {path: entry for path, entry in known.items()
+              if in_scope(path) and path not in written and path not in removed}
+    for path in written:
+        if (site / path).is_file():
+            record[path] = scanned(site, path, known)
+    return indexed_pages(record), record
+
+
+def scanned(site: Path, path: str, known: dict) -> list:
+    """A file's entry of the record: read only if its mtime and size are not those in `known`."""
+    full = os.path.join(site, *path.split("/"))
+    stat = os.stat(full)
+    entry = known.get(path)
+    if not (entry and entry[:2] == [stat.st_mtime_ns, stat.st_size]):
+        with open(full, encoding="utf-8") as handle:
+            page = describe(path, handle.read())
+        entry = [stat.st_mtime_ns, stat.st_size]
+        if page:
+            entry += [page.lang, page.month, page.digest]
+    return entry
+
+
+def indexed_pages(record: dict) -> list[IndexedPage]:
+    return [IndexedPage(path, *entry[2:]) for path, entry in record.items() if len(entry) > 2]
 
 
 @dataclass
@@ -361,7 +385,7 @@ def load_cache(cache: Path | None, current: str) -> dict:
 
 def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path | None = None,
                 converted_editions: dict[str, dict] | None = None, later: Iterable[str] = (),
-                wait: Callable[[], object] = lambda: None) -> Report:
+                wait: Callable[[], object] = lambda: None, changes: dict | None = None) -> Report:
     """Index the pages under `site` into shards under `site/pagefind/`; with `cache` (a JSON file
     kept between builds), run Pagefind only for the shards whose indexed content changed.
 
@@ -369,6 +393,8 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     `converted_editions` ({lang: {"index": lang of its original, "folder": "zh-hant/",
     "conversion": OpenCC's}}) are not indexed: they search their originals' index, whose
     pages carry their fixes.
+    `changes`: what the build wrote and removed (portal_model.changes.OutputChanges.summary); when
+    the cache is of the build before it, only those files are looked at instead of a walk.
     """
     converted_editions = converted_editions or {}
     bundle = site / BUNDLE_FOLDER
@@ -407,7 +433,10 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     # Processes, not threads: making a shard's copy (reading its pages, the fixes) is Python,
     # ~40% of the CPU of indexing, and threads took turns at it. Forked, they start with the tables.
     with ProcessPoolExecutor(max(1, parallel_runs), mp_context=multiprocessing.get_context("fork")) as pool:
-        pages, record = scan_site(site, stored["pages"], left_out=converted_folders | later)
+        if changes and changes["written"] is not None and stored["pages"] and stored.get("build") == changes["since"]:
+            pages, record = scan_listed(site, stored["pages"], changes, left_out=converted_folders | later)
+        else:
+            pages, record = scan_site(site, stored["pages"], left_out=converted_folders | later)
         run_stale(pool, plan_shards(pages, shard_size))
         if later:
             wait()
@@ -433,7 +462,8 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         cache.parent.mkdir(parents=True, exist_ok=True)
         done = {folder: digest for folder, digest in digests.items() if not failures.get(folder)}
         kept.forget_all_but(done.values())
-        cache.write_text(json.dumps({"version": current, "pages": record, "shards": done}), encoding="utf-8")
+        cache.write_text(json.dumps({"version": current, "build": changes["build"] if changes else None,
+                                     "pages": record, "shards": done}), encoding="utf-8")
     errors = [failure for failure in failures.values() if failure]
     if errors:
         raise RuntimeError("站内搜索的索引没有建成(search index failed):\n" + "\n".join(errors))
