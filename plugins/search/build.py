@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import time
@@ -58,18 +59,32 @@ class SearchPageGenerator(Generator):
 
 
 class IndexRun:
-    """write_index in a process of its own (portal_model.PluginProcess), from its start to its report."""
+    """write_index in a process of its own (portal_model.PluginProcess), from its start to its report.
 
-    def __init__(self, settings, pending_folders=()):
+    Started with the build, so that Python's start and what it reads first (its record of the
+    last index, the character tables) are done on the other core while the root edition is made;
+    `begin` lets it go on once the edition is written.
+    """
+
+    def __init__(self, settings):
         self.started = time.perf_counter()
         cache = kept_between_builds(settings, "search.json")  # what is known of the last index
-        changes = recorded(settings)
         options = dict(site=settings["OUTPUT_PATH"], shard_size=settings["SEARCH_SHARD_SIZE"],
                        parallel_runs=settings["SEARCH_PARALLEL_RUNS"], cache=cache,
-                       converted_editions=settings["SEARCH_CONVERTED_EDITIONS"], later=list(pending_folders),
-                       changes=changes.summary() if changes else None)
+                       converted_editions=settings["SEARCH_CONVERTED_EDITIONS"])
         # Its input stays open until the pending folders are written: closing it tells the process so.
         self.process = PluginProcess("search.indexing", options, stdin=subprocess.PIPE)
+        self.begun = False
+
+    def begin(self, settings, pending_folders=()) -> None:
+        """The root edition is written: index it, with what the build changed, and `pending_folders` later."""
+        if self.begun:
+            return
+        changes = recorded(settings)
+        line = json.dumps({"later": list(pending_folders), "changes": changes.summary() if changes else None})
+        self.process.process.stdin.write(line + "\n")
+        self.process.process.stdin.flush()
+        self.begun = True
 
     def report(self) -> Report:
         """Once the pending folders are written."""
@@ -82,19 +97,29 @@ _runs: dict[int, IndexRun] = {}  # by id(settings): a process may make several b
 _beside_preview: list[IndexRun] = []
 
 
+def prestart_index(pelican_instance):
+    """At `get_generators`: the index's process starts beside the build. Returns no generator."""
+    settings = pelican_instance.settings
+    if settings["SEARCH_INDEX"] and id(settings) not in _runs:
+        # The builds of one process follow one another: a run still here is of a build that stopped half-way.
+        for abandoned in _runs.values():
+            abandoned.process.kill()
+        _runs.clear()
+        _runs[id(settings)] = IndexRun(settings)
+
+
 def start_index(pelican_instance, pending_folders=(), beside_preview=False):
     settings = pelican_instance.settings
     finish_index_beside_preview()
     if not settings["SEARCH_INDEX"]:
         return
     if beside_preview:
-        _beside_preview.append(IndexRun(settings))
-    elif id(settings) not in _runs:
-        # The builds of one process follow one another: a run still here is of a build that stopped half-way.
-        for abandoned in _runs.values():
-            abandoned.process.kill()
-        _runs.clear()
-        _runs[id(settings)] = IndexRun(settings, pending_folders)
+        run = IndexRun(settings)
+        run.begin(settings)
+        _beside_preview.append(run)
+    else:
+        prestart_index(pelican_instance)
+        _runs[id(settings)].begin(settings, pending_folders)
 
 
 def log_report(run: IndexRun) -> None:
@@ -108,7 +133,7 @@ def index_site(pelican_instance):
     settings = pelican_instance.settings
     if not settings["SEARCH_INDEX"]:
         return
-    start_index(pelican_instance)  # without plugins/editions, not started before
+    start_index(pelican_instance)  # without plugins/editions, not begun before
     log_report(_runs.pop(id(settings)))
 
 
@@ -129,5 +154,6 @@ def register():
     signals.initialized.connect(add_settings)
     signals.initialized.connect(finish_index_beside_preview)
     signals.get_generators.connect(get_generators)
+    signals.get_generators.connect(prestart_index)
     ROOT_EDITION_WRITTEN.connect(start_index)
     blinker.signal("sitemap").connect(index_site)

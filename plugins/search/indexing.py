@@ -72,6 +72,7 @@ BUNDLE_FOLDER = "pagefind"
 # "converted": {lang: {"index": lang, "folder": "zh-hant/"}}, "characters": file of scripts.py's tables}.
 MANIFEST = "shards.json"
 KEPT_BUNDLES = "search-bundles"  # beside the cache file: KeptBundles
+KEPT_FIXES = "search-fixes"  # beside the cache file: KeptFixes
 
 START_TAG = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*>")
 ANY_TAG = re.compile(r"<[^>]*>")
@@ -253,17 +254,22 @@ def traditional_fixes(regions: list[str], editions: dict[str, dict]) -> dict[str
 
 
 def run_pagefind(site: Path, shard: Shard, bundle: Path, converted_editions: dict[str, dict],
-                 kept: KeptBundles | None = None, digest: str = "") -> str | None:
-    """Index one shard into bundle/<lang>/<period>/, keeping it in `kept` under `digest`;
-    return Pagefind's output if it failed."""
+                 kept: KeptBundles | None = None, digest: str = "", kept_fixes: KeptFixes | None = None) -> str | None:
+    """Index one shard into bundle/<lang>/<period>/, keeping it in `kept` under `digest`
+    and its pages' fixes in `kept_fixes`; return Pagefind's output if it failed."""
     target = bundle / shard.folder
     partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     converted_here = {lang: edition for lang, edition in converted_editions.items() if edition["index"] == shard.lang}
+    known_fixes = kept_fixes.of(shard) if kept_fixes and converted_here else {}
+    shard_fixes = {}
     with tempfile.TemporaryDirectory(prefix="search-", dir=COPIES_IN) as copy:
         for page in shard.pages:
             regions = marked_regions((site / page.path).read_text(encoding="utf-8"))
-            page_fixes = traditional_fixes(regions, converted_here)
+            page_fixes = known_fixes.get(page.digest)
+            if page_fixes is None:
+                page_fixes = traditional_fixes(regions, converted_here)
+            shard_fixes[page.digest] = page_fixes
             destination = Path(copy, page.path)
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_text(indexed_copy(page.lang, regions, page_fixes), encoding="utf-8")
@@ -287,7 +293,43 @@ def run_pagefind(site: Path, shard: Shard, bundle: Path, converted_editions: dic
     partial.rename(target)
     if kept:
         kept.keep(target, digest)
+    if kept_fixes and converted_here:
+        kept_fixes.keep(shard, shard_fixes)
     return None
+
+
+class KeptFixes:
+    """The Traditional fixes of each shard's pages, by page digest, beside the cache file.
+
+    Working them out (OpenCC over each page's text) is ~40% of the Python side of a shard's run,
+    and an edit changes one of its ~600 pages. `version` is that of the index's code and
+    editions (write_index's `current`): fixes of another are never used.
+    """
+
+    def __init__(self, folder: Path, version: str):
+        self.folder = folder
+        self.version = version
+
+    def file(self, shard: Shard) -> Path:
+        return self.folder / (shard.folder.strip("/").replace("/", "_") + ".json")
+
+    def of(self, shard: Shard) -> dict[str, dict]:
+        try:
+            stored = json.loads(self.file(shard).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return stored["fixes"] if stored.get("version") == self.version else {}
+
+    def keep(self, shard: Shard, fixes: dict[str, dict]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Half a file, from a build stopped while writing it, reads as none: the fixes are worked out again.
+        self.file(shard).write_text(json.dumps({"version": self.version, "fixes": fixes}, ensure_ascii=False),
+                                    encoding="utf-8")
+
+    def forget_all_but(self, shards: list[Shard]) -> None:
+        wanted = {self.file(shard) for shard in shards}
+        for stale in set(self.folder.glob("*.json")) - wanted:
+            stale.unlink()
 
 
 class KeptBundles:
@@ -385,7 +427,8 @@ def load_cache(cache: Path | None, current: str) -> dict:
 
 def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path | None = None,
                 converted_editions: dict[str, dict] | None = None, later: Iterable[str] = (),
-                wait: Callable[[], object] = lambda: None, changes: dict | None = None) -> Report:
+                wait: Callable[[], object] = lambda: None, changes: dict | None = None,
+                begin: Callable[[], dict] | None = None) -> Report:
     """Index the pages under `site` into shards under `site/pagefind/`; with `cache` (a JSON file
     kept between builds), run Pagefind only for the shards whose indexed content changed.
 
@@ -395,23 +438,30 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     pages carry their fixes.
     `changes`: what the build wrote and removed (portal_model.changes.OutputChanges.summary); when
     the cache is of the build before it, only those files are looked at instead of a walk.
+    `begin`: for a process started with the build, before the root edition is written: it reads
+    what it can meanwhile, then `begin()` returns once the edition is written, with `later` and
+    `changes` (search/build.py IndexRun).
     """
     converted_editions = converted_editions or {}
     bundle = site / BUNDLE_FOLDER
     # The Traditional fixes are part of what is indexed: a shard's digest depends on the editions.
     current = code_version() + json.dumps(converted_editions, sort_keys=True)
     stored = load_cache(cache, current)
+    characters, tables = tables_file()
+    default_traditional()  # before the workers fork, so that they share it
+    if begin:  # nothing of the output is touched before: the build may be emptying it
+        options = begin()
+        later, changes = options["later"], options["changes"]
     if not stored["shards"]:
         # Nothing known about what is there: start afresh (an old single bundle included).
         shutil.rmtree(bundle, ignore_errors=True)
     bundle.mkdir(parents=True, exist_ok=True)
     converted_folders = {edition["folder"].strip("/") for edition in converted_editions.values()}
     later = {folder.strip("/") for folder in later} - converted_folders
-    characters, tables = tables_file()
-    default_traditional()  # before the workers fork, so that they share it
     indexed = dict(stored["shards"])  # shard folder: digest of what its files hold
     runs: dict[str, tuple[str, object]] = {}  # shard folder: (digest, its run)
     kept = KeptBundles(cache.with_name(KEPT_BUNDLES)) if cache else None
+    kept_fixes = KeptFixes(cache.with_name(KEPT_FIXES), current) if cache else None
 
     def run_stale(pool, shards: list[Shard]) -> dict[str, str]:
         """Start Pagefind for each shard not already indexed as it is now, by this run or the last build's."""
@@ -427,7 +477,7 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
             elif kept and kept.restore(digest, bundle / shard.folder):
                 continue
             runs[shard.folder] = digest, pool.submit(run_pagefind, site, shard, bundle, converted_editions,
-                                                     kept, digest)
+                                                     kept, digest, kept_fixes)
         return digests
 
     # Processes, not threads: making a shard's copy (reading its pages, the fixes) is Python,
@@ -462,6 +512,7 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         cache.parent.mkdir(parents=True, exist_ok=True)
         done = {folder: digest for folder, digest in digests.items() if not failures.get(folder)}
         kept.forget_all_but(done.values())
+        kept_fixes.forget_all_but(shards)
         cache.write_text(json.dumps({"version": current, "build": changes["build"] if changes else None,
                                      "pages": record, "shards": done}), encoding="utf-8")
     errors = [failure for failure in failures.values() if failure]
@@ -471,14 +522,15 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
 
 
 def main(arguments: str) -> int:
-    """`python -m search.indexing '{"site": ..., "shard_size": ..., "later": [...], ...}'`: write_index
-    in a process of its own (search/build.py says why); with `later`, their pages are indexed
-    when its standard input ends. Prints the Report as JSON, or why it failed."""
+    """`python -m search.indexing '{"site": ..., "shard_size": ..., ...}'`: write_index in a process
+    of its own (search/build.py says why). It starts once its standard input has a line of JSON,
+    `{"later": [...], "changes": ...}`, and indexes the pages of `later` when the input ends.
+    Prints the Report as JSON, or why it failed."""
     options = json.loads(arguments)
     cache = options.pop("cache")
     try:
         report = write_index(Path(options.pop("site")), cache=Path(cache) if cache else None,
-                             wait=sys.stdin.read, **options)
+                             wait=sys.stdin.read, begin=lambda: json.loads(sys.stdin.readline()), **options)
     except RuntimeError as failure:
         print(failure, file=sys.stderr)
         return 1
