@@ -181,6 +181,14 @@ def test_robots_names_the_sitemap_of_every_edition(site):
     assert BASE + "en/" + ITEM in (site / "en" / "sitemap.xml").read_text(encoding="utf-8")
 
 
+def test_the_traditional_edition_is_converted_from_the_finished_root_edition(site):
+    """Made after every other receiver of the root run's `finalized`: its sitemap and OPML are there."""
+    for name in ("sitemap.xml", "feeds/index.opml"):
+        root = (site / name).read_text(encoding="utf-8")
+        traditional = (site / "zh-hant" / name).read_text(encoding="utf-8")
+        assert traditional.count("<") == root.count("<") and BASE + "zh-hant/" in traditional
+
+
 # ---------------------------------------------------------------- Traditional
 
 def test_a_rebuild_leaves_robots_as_it_was(tmp_path):
@@ -416,6 +424,43 @@ def test_production_compression_compresses_every_edition_once(tmp_path, monkeypa
     assert (output / "en" / ITEM / "index.html.br").exists()
     assert (output / "zh-hant" / ITEM / "index.html.gz").exists()
     assert len(offered) == len(set(offered))
+
+
+def test_traditional_conversion_looks_only_at_the_files_the_build_listed(tmp_path):
+    """When the last conversion caught up with the build before (portal_model.changes), the
+    build's list of files written and removed stands in for a walk of the output."""
+    from editions import traditional
+
+    output, cache = tmp_path / "output", str(tmp_path / "cache")
+    rewriter = LinkRewriter("zh-hant/", BASE, "", frozenset({"static", "zh-hant"}))
+    for site_path in ("news/a/index.html", "news/b/index.html", "news/c/index.html"):
+        (output / site_path).parent.mkdir(parents=True, exist_ok=True)
+        (output / site_path).write_text("<p>发展</p>\n", encoding="utf-8")
+    walked = traditional.write_traditional(str(output), rewriter, set(), cache,
+                                           changes={"since": None, "build": "one", "written": None, "removed": None})
+    assert walked.files == 3
+
+    (output / "news/a/index.html").write_text("<p>经济</p>\n", encoding="utf-8")
+    (output / "news/b/index.html").unlink()
+    (output / "news/b").rmdir()
+    (output / "news/d/index.html").parent.mkdir()
+    (output / "news/d/index.html").write_text("<p>长三角</p>\n", encoding="utf-8")
+    (output / "news/c/index.html").write_text("<p>变了</p>\n", encoding="utf-8")  # not listed: not seen
+    listed = traditional.write_traditional(str(output), rewriter, set(), cache, changes={
+        "since": "one", "build": "two", "written": ["news/a/index.html", "news/d/index.html", "static/x.css"],
+        "removed": ["news/b/index.html"]})
+    hant = output / "zh-hant"
+    assert (listed.files, listed.written, listed.removed) == (3, 2, 1)
+    assert (hant / "news/a/index.html").read_text(encoding="utf-8") == "<p>經濟</p>\n"
+    assert (hant / "news/d/index.html").read_text(encoding="utf-8") == "<p>長三角</p>\n"
+    assert not (hant / "news/b").exists(), "the removed page's folder goes with it"
+    assert (hant / "news/c/index.html").read_text(encoding="utf-8") == "<p>發展</p>\n"
+
+    # A build in between that no conversion caught up with (stopped half-way): the output is walked.
+    walked = traditional.write_traditional(str(output), rewriter, set(), cache, changes={
+        "since": "stopped", "build": "three", "written": [], "removed": []})
+    assert (walked.files, walked.written) == (3, 1)
+    assert (hant / "news/c/index.html").read_text(encoding="utf-8") == "<p>變了</p>\n"
 
 
 def test_traditional_conversion_reuses_the_cache_for_unchanged_files_only(tmp_path, monkeypatch):

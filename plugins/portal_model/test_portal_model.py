@@ -202,3 +202,33 @@ def test_a_linked_file_never_writes_over_the_file_it_replaces(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "older", "page.html"]
     with pytest.raises(FileNotFoundError):
         portal_model.link_or_copy(str(tmp_path / "gone"), str(page))
+
+
+def test_a_build_lists_what_it_changed_in_its_output_and_names_the_build_before(tmp_path):
+    from portal_model import changes
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    (output / "news").mkdir(parents=True)
+    first = SimpleNamespace(settings={"CACHE_CONTENT": True, "OUTPUT_PATH": str(output), "CACHE_PATH": str(cache)},
+                            delete_outputdir=False)
+    changes.start_recording(first)
+    recorded = portal_model.recorded(first.settings)
+    assert recorded.since is None and recorded.summary()["written"] is None, "no build before: a step walks"
+
+    changes.start_recording(first)
+    recorded = portal_model.recorded(first.settings)
+    portal_model.write_whole(str(output / "news" / "index.html"), "<p>新闻</p>")
+    portal_model.write_whole(str(tmp_path / "elsewhere.txt"), "不在输出里")
+    (output / "gone.html").write_text("旧")
+    portal_model.remove_file(str(output / "gone.html"))
+    summary = recorded.summary()
+    assert summary["written"] == ["news/index.html"] and summary["removed"] == ["gone.html"]
+    assert summary["since"] and summary["build"] != summary["since"]
+
+    portal_model.written_outside_a_build(first.settings)  # the preview's quick rebuild
+    changes.start_recording(first)
+    assert portal_model.recorded(first.settings).since not in (summary["build"], None)
+
+    emptied = SimpleNamespace(settings=first.settings, delete_outputdir=True)
+    changes.start_recording(emptied)
+    assert portal_model.recorded(first.settings).summary()["written"] is None, "all new: a step walks"

@@ -600,3 +600,29 @@ def test_a_rebuild_indexes_again_only_the_shards_whose_pages_changed(tmp_path):
     edited = [record for record in indexed_pages(output) if "EDITEDMARKER" in record["content"]]
     assert [(record["shard"], readable(record["meta"]["title"])) for record in edited] == [
         ("zh-cn/2019-h1/", "信用修复结果互认")]
+
+
+def test_the_pages_looked_at_are_those_the_build_listed_when_the_record_is_of_the_build_before(tmp_path):
+    from search.indexing import scan_listed, scan_site
+
+    site = tmp_path / "site"
+    for path, title in (("news/a/index.html", "甲"), ("news/b/index.html", "乙"), ("en/news/a/index.html", "A")):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(f'<html lang="zh-CN"><main data-pagefind-body><h1>{title}</h1></main></html>',
+                                 encoding="utf-8")
+    _, known = scan_site(site, {})
+    (site / "news/a/index.html").write_text('<html lang="zh-CN"><main data-pagefind-body><h1>甲乙</h1></main></html>',
+                                            encoding="utf-8")
+    (site / "news/b/index.html").write_text('<html lang="zh-CN"><main data-pagefind-body><h1>丙</h1></main></html>',
+                                            encoding="utf-8")  # not listed: not read
+    (site / "news/c/index.html").parent.mkdir()
+    (site / "news/c/index.html").write_text('<html lang="zh-CN"><main data-pagefind-body><h1>丁</h1></main></html>',
+                                            encoding="utf-8")
+    changes = {"since": "one", "build": "two", "written": ["news/a/index.html", "news/c/index.html", "feeds/x.xml"],
+               "removed": ["news/gone/index.html"]}
+    pages, record = scan_listed(site, {**known, "news/gone/index.html": known["news/b/index.html"]}, changes,
+                                left_out={"en"})
+    assert sorted(record) == ["news/a/index.html", "news/b/index.html", "news/c/index.html"]
+    assert record["news/b/index.html"] == known["news/b/index.html"]
+    assert record["news/a/index.html"] != known["news/a/index.html"]
+    assert sorted(page.path for page in pages) == sorted(record)
