@@ -26,7 +26,7 @@ import blinker
 from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
-from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, kept_between_builds, model_for, parse_datetime, recorded
+from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_between_builds, model_for, parse_datetime
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, TraditionalRun, write_traditional
@@ -369,8 +369,7 @@ def convert_traditional(settings, meanwhile=None, same_files: bool = False) -> N
     if meanwhile is None:
         outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache, same_files)
     else:
-        changes = recorded(settings)
-        run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache, changes.summary() if changes else None)
+        run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache, changes_summary(settings))
         try:
             meanwhile()
         except BaseException:

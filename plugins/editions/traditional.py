@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import opencc
 
-from portal_model import PluginProcess, link_or_copy, remove_all_but, write_whole
+from portal_model import PluginProcess, link_or_copy, list_applies, listed, remove_all_but, write_whole
 
 # Standard Traditional characters, no regional vocabulary: see README.md.
 CONVERSION = "s2t"
@@ -260,6 +260,12 @@ class ConvertedFiles:
         self.written[site_path] = record
         return True
 
+    def carry_over_all_but(self, changed: set[str]) -> set[str]:
+        """The files the last run converted but `changed`, recorded as it left them (not looked at)."""
+        kept = self.previous.keys() - changed
+        self.written.update((site_path, self.previous[site_path]) for site_path in kept)
+        return set(kept)
+
     def converted_before(self, site_path: str, source: tuple[int, int] | None) -> str | None:
         """The entry the last run converted this source into, if the source still has its stamp:
         an emptied output (invoke build, a publication) is filled again without reading it."""
@@ -465,15 +471,19 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
     cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
     target_root = os.path.join(output, rewriter.prefix)
     skipped = skipped | {rewriter.prefix.rstrip("/")}
-    kept, removed = set(), None
-    if cache and cache.previous and changes and changes["written"] is not None and cache.build == changes["since"]:
-        kept, sources, removed = listed_sources(output, target_root, cache, changes, skipped)
     # The manifest is this output folder's: strict_content gives each its own CACHE_PATH.
+    if cache and cache.previous and list_applies(changes, cache.build):
+        rewritten, gone = (listed(changes[kind], TEXT_SUFFIXES, skipped) for kind in ("written", "removed"))
+        site_paths = cache.carry_over_all_but(rewritten | gone)
+        removed = remove_converted(target_root, gone)
+        sources = named_files(output, rewritten)
     elif cache and same_files and cache.previous:
-        sources, removed = ((os.path.join(output, *site_path.split("/")), site_path) for site_path in cache.previous), 0
+        site_paths, removed = set(), 0
+        sources = named_files(output, cache.previous)
     else:
+        site_paths, removed = set(), None
         sources = source_files(output, skipped)
-    site_paths, jobs = set(kept), []
+    jobs = []
     for path, site_path in sources:
         site_paths.add(site_path)
         destination = os.path.join(target_root, *site_path.split("/"))
@@ -488,39 +498,24 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
     return Outcome(len(site_paths), len(written), removed)
 
 
-def in_edition(site_path: str, skipped: set[str]) -> bool:
-    """A text file of the root edition, as source_files finds them: not in a skipped top folder."""
-    top, below, _ = site_path.partition("/")
-    return site_path.endswith(TEXT_SUFFIXES) and not (below and top in skipped)
+def named_files(output: str, site_paths) -> list[tuple[str, str]]:
+    """(absolute path, site path) of each, as source_files gives them."""
+    return [(os.path.join(output, *site_path.split("/")), site_path) for site_path in site_paths]
 
 
-def listed_sources(output: str, target_root: str, cache: ConvertedFiles, changes: dict, skipped: set[str]):
-    """The build's list of changes instead of a walk: (the files kept as the last run left them,
-    (path, site path) of those written, how many removed). The removed ones' pages go, with
-    the folders they leave empty."""
-    written = {site_path for site_path in changes["written"] if in_edition(site_path, skipped)}
-    gone = {site_path for site_path in changes["removed"] if in_edition(site_path, skipped)}
-    kept = set()
-    for site_path, record in cache.previous.items():
-        if site_path not in written and site_path not in gone:
-            cache.written[site_path] = record
-            kept.add(site_path)
+def remove_converted(target_root: str, site_paths: set[str]) -> int:
+    """The converted pages of files the build removed, with the folders they leave empty."""
     removed = 0
-    for site_path in gone:
+    for site_path in site_paths:
         destination = os.path.join(target_root, *site_path.split("/"))
         if os.path.isfile(destination):
             os.remove(destination)
             removed += 1
-            remove_empty_folders(os.path.dirname(destination), target_root)
-    return kept, [(os.path.join(output, *site_path.split("/")), site_path) for site_path in written], removed
-
-
-def remove_empty_folders(folder: str, top: str) -> None:
-    """`folder` and the folders above it that are left empty, below `top`."""
-    top = os.path.normpath(top)
-    while os.path.normpath(folder) != top and folder.startswith(top) and not os.listdir(folder):
-        os.rmdir(folder)
-        folder = os.path.dirname(folder)
+            try:
+                os.removedirs(os.path.dirname(destination))
+            except OSError:
+                pass  # a folder with other files in it
+    return removed
 
 
 class TraditionalRun:

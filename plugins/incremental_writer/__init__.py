@@ -39,7 +39,7 @@ from pelican import signals
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
-from portal_model import note_removed, recorded, write_whole
+from portal_model import note_removed, note_written, write_whole
 from portal_model.memory import return_freed_memory
 
 from .emptying import start_emptying, wait_for_emptying
@@ -153,10 +153,8 @@ class IncrementalWriter(Writer):
         workers = writing_workers(self.settings, len(self.jobs))
         written = write_in_workers(self.jobs, workers, self.keys, self.store)
         self.written.update(written.keys)
-        changes = recorded(self.settings)
-        if changes:  # the workers' files, which their own processes noted for nobody
-            for path in written.changed:
-                changes.note(path)
+        for path in written.changed:  # the workers' files, which their own processes noted for nobody
+            note_written(path)
         PAGES_WRITTEN.send(self, jobs=self.jobs, template_variables=self.keys.variables if self.keys else None)
         self.jobs, self.bases = [], {}
         self.remove_vanished_pages()

@@ -26,7 +26,8 @@ import blinker
 from jinja2 import pass_context
 from pelican import signals
 
-from .changes import note_removed, note_static_files, note_written, recorded, remove_file, start_recording, written_outside_a_build
+from .changes import (changes_summary, list_applies, listed, note_removed, note_static_files, note_written, recorded,
+                      remove_file, start_recording, written_outside_a_build)
 from .memory import forget_built_items, share_item_attribute_names
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -405,6 +406,11 @@ class PluginProcess:
         # A build that stops half-way leaves no such process behind, writing into its output.
         atexit.register(self.kill)
 
+    def tell(self, message: dict) -> None:
+        """A line of JSON on its input, which it reads when it is ready for it."""
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
     def answer(self):
         """Its printed JSON, once it ends (closing its input first, if it has one)."""
         output, errors = self.process.communicate()
@@ -440,10 +446,11 @@ def link_or_copy(existing: str, new: str) -> None:
         # Where `new` is free (a build from nothing, an emptied output, a new cache entry), one
         # link is enough: a rename more per file was ~0.3 s of kernel time per 14,000 files.
         os.link(existing, new)
-        note_written(new)
-        return
     except OSError:
         pass  # taken (replaced below, never written into), or another file system (copied below)
+    else:
+        note_written(new)
+        return
     partial = partial_name(new)
     try:
         os.link(existing, partial)

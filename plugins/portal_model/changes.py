@@ -25,7 +25,8 @@ STATE = "output-build.json"  # in CACHE_PATH: the name of the last build into th
 # More files than this, and a step walks the output: the list would cost as much, on a command line.
 MOST_LISTED = 2000
 
-_recording: dict[str, "OutputChanges"] = {}  # by output folder (with a trailing separator)
+# The build recording now. The builds of a process follow one another: one stopped half-way records nothing more.
+_current: OutputChanges | None = None
 
 
 class OutputChanges:
@@ -76,10 +77,8 @@ def start_recording(pelican) -> None:
     settings = pelican.settings
     if not settings.get("CACHE_CONTENT"):
         return  # no step keeps anything between builds: each walks the output
-    changes = OutputChanges(settings["OUTPUT_PATH"], settings["CACHE_PATH"], emptied=bool(pelican.delete_outputdir))
-    # The builds of a process follow one another: one stopped half-way records nothing more.
-    _recording.clear()
-    _recording[changes.root] = changes
+    global _current
+    _current = OutputChanges(settings["OUTPUT_PATH"], settings["CACHE_PATH"], emptied=bool(pelican.delete_outputdir))
 
 
 def note_static_files(generator) -> None:
@@ -91,25 +90,49 @@ def note_static_files(generator) -> None:
 
 def recorded(settings) -> OutputChanges | None:
     """The changes of the build into this output, so far."""
-    return _recording.get(os.path.join(os.path.abspath(settings["OUTPUT_PATH"]), ""))
+    if _current is not None and _current.root == os.path.join(os.path.abspath(settings["OUTPUT_PATH"]), ""):
+        return _current
+    return None
+
+
+def changes_summary(settings) -> dict | None:
+    """What a step started now is told (JSON): OutputChanges.summary, or None without a record."""
+    changes = recorded(settings)
+    return changes.summary() if changes else None
+
+
+def list_applies(changes: dict | None, caught_up_with: str | None) -> bool:
+    """A step's own record is of the output as `caught_up_with` left it: the list tells it all
+    that changed since, when that is the build before this one and the files were listed."""
+    return bool(changes) and changes["written"] is not None and caught_up_with == changes["since"]
+
+
+def listed(site_paths, suffixes: tuple[str, ...], left_out: set[str]) -> set[str]:
+    """The site paths ending in one of `suffixes`, but those in the top folders `left_out`."""
+    def wanted(site_path: str) -> bool:
+        top, separator, _ = site_path.partition("/")
+        return site_path.endswith(suffixes) and not (separator and top in left_out)
+
+    return set(filter(wanted, site_paths))
 
 
 def written_outside_a_build(settings) -> None:
     """Files of the output changed by other means (the preview's quick rebuild): no step's record
     matches the next build's `since`, so each walks the output."""
-    _recording.clear()
+    global _current
+    _current = None
     if settings.get("CACHE_CONTENT"):
         name_build(settings["CACHE_PATH"])
 
 
 def note_written(path: str) -> None:
-    for changes in _recording.values():
-        changes.note(path)
+    if _current is not None:
+        _current.note(path)
 
 
 def note_removed(path: str) -> None:
-    for changes in _recording.values():
-        changes.note(path, removed=True)
+    if _current is not None:
+        _current.note(path, removed=True)
 
 
 def remove_file(path: str) -> None:

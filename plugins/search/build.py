@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import time
@@ -12,7 +11,7 @@ import pelican.plugins.granular_signals
 from pelican import signals
 from pelican.generators import Generator
 
-from portal_model import PluginProcess, kept_between_builds, recorded
+from portal_model import PluginProcess, changes_summary, kept_between_builds
 
 from .indexing import BUNDLE_FOLDER, Report
 
@@ -80,10 +79,7 @@ class IndexRun:
         """The root edition is written: index it, with what the build changed, and `pending_folders` later."""
         if self.begun:
             return
-        changes = recorded(settings)
-        line = json.dumps({"later": list(pending_folders), "changes": changes.summary() if changes else None})
-        self.process.process.stdin.write(line + "\n")
-        self.process.process.stdin.flush()
+        self.process.tell({"later": list(pending_folders), "changes": changes_summary(settings)})
         self.begun = True
 
     def report(self) -> Report:

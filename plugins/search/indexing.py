@@ -62,6 +62,8 @@ from pagefind_bin_extended import get_executable as pagefind_binary
 
 import opencc
 
+from portal_model.changes import list_applies, listed
+
 from .scripts import FIXES_META, HAN_RUN, default_traditional, fixes, tables_file
 from .shards import IndexedPage, Shard, plan_shards
 
@@ -195,14 +197,8 @@ def scan_listed(site: Path, known: dict, changes: dict, left_out: Iterable[str])
     """scan_site from the build's list of changes (portal_model.changes) instead of a walk: the
     files it wrote are looked at, those it removed dropped, the others kept as recorded."""
     left_out = {BUNDLE_FOLDER, *left_out}
-
-    def in_scope(path: str) -> bool:
-        top, below, _ = path.partition("/")
-        return path.endswith(".html") and not (below and top in left_out)
-
-    written, removed = set(filter(in_scope, changes["written"])), set(changes["removed"])
-    record = {path: entry for path, entry in known.items()
-              if in_scope(path) and path not in written and path not in removed}
+    written = listed(changes["written"], (".html",), left_out)
+    record = {path: known[path] for path in listed(known, (".html",), left_out) - written - set(changes["removed"])}
     for path in written:
         if (site / path).is_file():
             record[path] = scanned(site, path, known)
@@ -483,7 +479,7 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     # Processes, not threads: making a shard's copy (reading its pages, the fixes) is Python,
     # ~40% of the CPU of indexing, and threads took turns at it. Forked, they start with the tables.
     with ProcessPoolExecutor(max(1, parallel_runs), mp_context=multiprocessing.get_context("fork")) as pool:
-        if changes and changes["written"] is not None and stored["pages"] and stored.get("build") == changes["since"]:
+        if stored["pages"] and list_applies(changes, stored.get("build")):
             pages, record = scan_listed(site, stored["pages"], changes, left_out=converted_folders | later)
         else:
             pages, record = scan_site(site, stored["pages"], left_out=converted_folders | later)
