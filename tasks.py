@@ -107,14 +107,13 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
     (REMEMBER_ITEMS, plugins/item_memory). A save that only changes one news item's words patches
     the last build instead (QUICK_REBUILD, plugins/quick_rebuild): a few seconds at any size.
     """
-    import gc
-
     from pelican import Pelican
+    from pelican.log import LimitFilter
     from pelican.settings import read_settings
     from pelican.utils import wait_for_changes
 
     from portal_model import ContentProblems
-    from portal_model.memory import return_freed_memory
+    from portal_model.memory import free_finished_builds
     from quick_rebuild import QUICK_REBUILD, changed_files, file_stamps, forget_kept_build, rebuild, take_kept_build
 
     paths = {"PATH": os.path.abspath(content), "OUTPUT_PATH": os.path.abspath(output)}
@@ -122,6 +121,10 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
     watched = paths  # and the settings file: a mistake there is corrected there
     kept, stamps = None, {}  # the last build, for a quick rebuild (plugins/quick_rebuild); its files' stamps
     while True:
+        # Pelican logs each note and warning once per process (pelican.log.LimitFilter): each build
+        # must say what it has to say, the same words as the last one included.
+        LimitFilter._raised_messages.clear()
+        LimitFilter._group_count.clear()
         try:
             # What the save changed, when there is a build to patch (watched then names the theme).
             now = file_stamps(watched["PATH"], watched["THEME"], settings_file) if kept is not None else None
@@ -131,8 +134,7 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
             else:
                 if kept is not None:  # freed before the new build makes its own
                     kept = None
-                    gc.collect()
-                    return_freed_memory()
+                    free_finished_builds()
                 settings = read_settings(settings_file, override={
                     **paths, "DELETE_OUTPUT_DIRECTORY": start_afresh, "REMEMBER_ITEMS": True,
                     QUICK_REBUILD: paths["OUTPUT_PATH"], **overrides})
@@ -158,8 +160,7 @@ def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "p
         # frees them, and it may not run before the next build is well under way. Freed now, while
         # the editor writes, not beside the next build.
         settings = None
-        gc.collect()
-        return_freed_memory()
+        free_finished_builds()
         (wait_for_change or wait_for_changes)(settings_file, watched)
 
 

@@ -1,5 +1,6 @@
 """The editor's tasks, run as an editor runs them."""
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,31 @@ def test_new_refuses_to_overwrite_an_existing_item(tmp_path):
 def test_check_passes_on_the_sample_content():
     result = invoke("check")
     assert result.returncode == 0, result.stderr
+
+
+def test_every_preview_build_reports_what_it_has_to_say_even_the_same_words_as_the_last(tmp_path, caplog):
+    # Pelican logs a note or warning once per process (pelican.log.LimitFilter): the editor saw
+    # "3 pages rendered again in 0.35 s" after one save and nothing after the next identical one.
+    from pelican import signals
+
+    def report(pelican):
+        logging.getLogger("pelican.portal_test").warning("第%d号提醒", 1)
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    preview = tasks.preview_builds(content, tmp_path / "preview", wait_for_change=lambda *watched: None,
+                                   CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False, OTHER_EDITIONS=[],
+                                   **NOT_PRECOMPRESSED["pelicanconf.py"])
+    signals.finalized.connect(report)
+    try:
+        for build in range(2):
+            caplog.clear()
+            (content / "pages" / "about.md").touch()  # not only words: a full build
+            assert next(preview) is None
+            assert [record.getMessage() for record in caplog.records].count("第1号提醒") == 1, build
+    finally:
+        signals.finalized.disconnect(report)
+        preview.close()
 
 
 def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_path):

@@ -27,6 +27,7 @@ from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
 from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_between_builds, model_for, parse_datetime
+from portal_model.memory import free_kept_builds
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, TraditionalRun, write_traditional
@@ -215,6 +216,8 @@ def prepare(pelican) -> None:
     """Mark the run's edition; give templates and plugins its language and interface text."""
     settings = pelican.settings
     if "EDITION" not in settings:  # the root run
+        # A new build, not another edition's run inside one: the last build can go.
+        free_kept_builds()
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
         settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")

@@ -18,6 +18,7 @@ import traceback
 from typing import NamedTuple
 
 from portal_model import write_whole
+from portal_model.memory import keep_out_of_collections
 
 
 class RenderingFailed(RuntimeError):
@@ -108,6 +109,7 @@ def write_in_workers(jobs: list[Job], workers: int, keys=None, store=None) -> Wr
     if workers <= 1 or len(jobs) < 2:
         errors, written = write_share(jobs, 0, 1, keys, store)
     else:
+        keep_out_of_collections()  # the jobs too: no worker's collection copies their pages
         children = []
         for share in range(workers):
             reader, writer = os.pipe()

@@ -28,7 +28,7 @@ from pelican import signals
 
 from .changes import (changes_summary, list_applies, listed, note_removed, note_static_files, note_written, recorded,
                       remove_file, start_recording, written_outside_a_build)
-from .memory import forget_built_items, share_item_attribute_names
+from .memory import forget_built_items, keep_out_of_collections, share_item_attribute_names
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Sent by plugins/quick_rebuild in the preview: an item's words were edited in place (sender: the
@@ -560,3 +560,8 @@ def register():
     signals.static_generator_finalized.connect(note_static_files)
     signals.finalized.connect(forget_built_items)
     signals.all_generators_finalized.connect(freeze_urls)
+    # The steps whose results live to the end of the build: Pelican's content cache loaded, the
+    # items read, every list made (memory.py).
+    for step in (signals.article_generator_init, signals.article_generator_pretaxonomy,
+                 signals.all_generators_finalized):
+        step.connect(keep_out_of_collections)
