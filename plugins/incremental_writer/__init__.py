@@ -36,6 +36,7 @@ from operator import is_not
 
 import blinker
 from pelican import signals
+from pelican.contents import Content
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
@@ -45,7 +46,7 @@ from portal_model.memory import return_freed_memory
 from .emptying import start_emptying, wait_for_emptying
 from .pagekeys import PageKeys
 from .rendered import RenderedPages
-from .workers import Job, PageContext, write_in_workers
+from .workers import Job, PageContext, render, write_in_workers
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,14 @@ DEFAULTS = {
     # 0: one worker per core available to the build.
     "PARALLEL_WRITING_WORKERS": 0,
 }
+# Edited items' own pages written ahead, at most: an editor's save, not a change to the whole site.
+WRITTEN_AHEAD_AT_MOST = 20
 
 # Sent once a run's pages are written, with every page (`jobs`, workers.Job) and the variables each
 # template reads (`template_variables`, by template name): plugins/quick_rebuild keeps them.
 PAGES_WRITTEN = blinker.signal("pages_written")
+# Sent with the `path` of each page written ahead (IncrementalWriter.write_ahead): plugins/search indexes it.
+PAGE_WRITTEN_AHEAD = blinker.signal("page_written_ahead")
 
 # The writer of each running build, by its settings: the `finalized` of that build flushes it.
 _writers: dict[int, "IncrementalWriter"] = {}
@@ -97,6 +102,7 @@ class IncrementalWriter(Writer):
         self.jobs: list[tuple] = []
         self.bases: dict[tuple, tuple[dict, tuple]] = {}  # page context names -> (context, values)
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
+        self.written_ahead = 0  # pages
         # Only one build's writer waits at a time (each is flushed before the runs that `finalized`
         # starts): one left by a failed build would keep its pages' contexts, in a preview for ever.
         _writers.clear()
@@ -123,7 +129,32 @@ class IncrementalWriter(Writer):
         self.written[name] = None
         self.not_written.add(path)
         previous = self.previous.get(name) if self.keys is not None else None
+        if self.writes_ahead(localcontext, previous):
+            self.write_ahead(template, localcontext, path)
         self.jobs.append(Job(template, self.compact(localcontext), path, name, previous))
+
+    def writes_ahead(self, localcontext, previous: str | None) -> bool:
+        """Whether the page is the own page of an item new or edited since the last build."""
+        if self.keys is None or not self.keys.fingerprints.stored or self.written_ahead >= WRITTEN_AHEAD_AT_MOST:
+            return False  # no build before it to tell edits by: every item is new
+        item = localcontext.get("article", localcontext.get("page"))
+        return isinstance(item, Content) and (previous is None or self.keys.fingerprints.edited(item))
+
+    def write_ahead(self, template, localcontext, path) -> None:
+        """An edited item's page, written now rather than once every generator is done: what
+        reads it (the search index of its period, plugins/search) starts while the rest is written.
+
+        Rendered again with the others at the end, from the context as every generator left it:
+        what that writes is the page. One that cannot be rendered yet is only rendered then,
+        where a failure is reported.
+        """
+        try:
+            render(template, localcontext, path)
+        except Exception:  # noqa: BLE001 — rendered again at the end, which reports it
+            log.debug("incremental_writer: %s not written ahead", path, exc_info=True)
+            return
+        self.written_ahead += 1
+        PAGE_WRITTEN_AHEAD.send(self, path=path)
 
     def compact(self, localcontext: dict) -> PageContext:
         """The page's context as the values that differ from the first page with the same names.
@@ -169,9 +200,9 @@ class IncrementalWriter(Writer):
         # the other editions' runs and the search index come after, in this same process.
         self.keys = None
         return_freed_memory()
-        log.info("incremental_writer: %d pages rendered (%d worker%s), %d unchanged, %d restored, %.2f s",
-                 written.rendered, workers, "" if workers == 1 else "s", written.unchanged, written.restored,
-                 time.perf_counter() - started)
+        log.info("incremental_writer: %d pages rendered (%d worker%s; %d of them written ahead), %d unchanged, "
+                 "%d restored, %.2f s", written.rendered, workers, "" if workers == 1 else "s", self.written_ahead,
+                 written.unchanged, written.restored, time.perf_counter() - started)
 
     def remove_vanished_pages(self) -> None:
         for name in self.previous.keys() - self.written.keys():

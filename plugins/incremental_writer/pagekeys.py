@@ -272,6 +272,12 @@ class Fingerprints:
         self.owns[id(item)] = (item, digests)
         return digests
 
+    def edited(self, item: Content) -> bool:
+        """Whether the item's file or address changed since the last build recorded its own data
+        (never for an item whose body links to others: its data is not recorded)."""
+        stored = self.stored.get(item.source_path)
+        return stored is not None and stored[0] != self.stamp(item)
+
     @staticmethod
     def stamp(item: Content) -> str | None:
         """What an item's own data is made from besides the build's code and settings.

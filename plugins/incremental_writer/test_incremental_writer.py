@@ -100,6 +100,40 @@ def test_keys_computed_by_the_workers_hold_for_the_next_builds(tmp_path):
     assert rewritten(before, output) == set()
 
 
+def test_an_edited_or_new_items_page_is_written_ahead_of_the_rest_and_again_as_the_finished_build_has_it(site):
+    # plugins/search indexes the edited item's period while the rest of the site is written.
+    from pelican import signals
+
+    from incremental_writer import PAGE_WRITTEN_AHEAD
+
+    content, output, tmp_path = site
+    (content / "news/2019/item-2.md").write_text(item(2, body="更正后的第二号正文。"), encoding="utf-8")
+    (content / "news/2019/item-7.md").write_text(ITEM.format(number=7, month=5, fields="culture", title="新增的第七号消息",
+                                                             body="第七号消息的正文。"), encoding="utf-8")
+    ahead, queued = {}, []
+
+    def look(writer, path):  # the page as it is when announced
+        ahead[Path(path).relative_to(output).as_posix()] = (Path(path).read_text(encoding="utf-8"), list(queued))
+
+    def all_queued(generator, writer):
+        queued.append(True)
+
+    PAGE_WRITTEN_AHEAD.connect(look)
+    signals.article_writer_finalized.connect(all_queued)
+    try:
+        _, changed = rebuild(site)
+    finally:
+        PAGE_WRITTEN_AHEAD.disconnect(look)
+        signals.article_writer_finalized.disconnect(all_queued)
+
+    assert set(ahead) == {"news/2019/item-2/index.html", "news/2019/item-7/index.html"}
+    assert "更正后的第二号正文" in ahead["news/2019/item-2/index.html"][0]
+    assert "新增的第七号消息" in ahead["news/2019/item-7/index.html"][0]
+    assert all(not was_queued for _, was_queued in ahead.values())  # before every item page was queued
+    assert {"news/2019/item-2/index.html", "news/2019/item-7/index.html"} <= changed
+    assert tree_differences(output, clean_build(content, tmp_path)) == []
+
+
 def test_a_build_that_emptied_the_output_first_is_followed_by_one_that_writes_nothing(tmp_path):
     # The preview: its first build starts from an empty output, the next ones do not.
     content = write_content(tmp_path / "content", corpus())

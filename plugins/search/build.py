@@ -82,6 +82,13 @@ class IndexRun:
         self.process.tell({"later": list(pending_folders), "changes": changes_summary(settings)})
         self.begun = True
 
+    def ahead(self, settings) -> None:
+        """Pages written ahead of the root edition (an edited item's, plugins/incremental_writer):
+        their shards are indexed while the rest of the edition is written."""
+        changes = changes_summary(settings)
+        if not self.begun and changes and changes["written"]:
+            self.process.tell({"ahead": changes})
+
     def report(self) -> Report:
         """Once the pending folders are written."""
         return Report(**self.process.answer())
@@ -118,6 +125,13 @@ def start_index(pelican_instance, pending_folders=(), beside_preview=False):
         _runs[id(settings)].begin(settings, pending_folders)
 
 
+def index_ahead(writer, path=None):
+    """A page written ahead of the rest of the root edition (an edited item's, plugins/incremental_writer)."""
+    run = _runs.get(id(writer.settings))
+    if run is not None:
+        run.ahead(writer.settings)
+
+
 def log_report(run: IndexRun) -> None:
     report = run.report()
     log.info("search: %d pages (%s) in %d shards; %d indexed again, %d removed, in %.2f s",
@@ -151,5 +165,6 @@ def register():
     signals.initialized.connect(finish_index_beside_preview)
     signals.get_generators.connect(get_generators)
     signals.get_generators.connect(prestart_index)
+    blinker.signal("page_written_ahead").connect(index_ahead)  # plugins/incremental_writer
     ROOT_EDITION_WRITTEN.connect(start_index)
     blinker.signal("sitemap").connect(index_site)

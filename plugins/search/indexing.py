@@ -436,7 +436,9 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     the cache is of the build before it, only those files are looked at instead of a walk.
     `begin`: for a process started with the build, before the root edition is written: it reads
     what it can meanwhile, then `begin()` returns once the edition is written, with `later` and
-    `changes` (search/build.py IndexRun).
+    `changes` (search/build.py IndexRun). Before that it may return `{"ahead": changes}`: pages
+    already written (plugins/incremental_writer writes an edited item's ahead), whose shards are
+    indexed at once; a shard whose pages then change again is indexed again.
     """
     converted_editions = converted_editions or {}
     bundle = site / BUNDLE_FOLDER
@@ -445,15 +447,7 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     stored = load_cache(cache, current)
     characters, tables = tables_file()
     default_traditional()  # before the workers fork, so that they share it
-    if begin:  # nothing of the output is touched before: the build may be emptying it
-        options = begin()
-        later, changes = options["later"], options["changes"]
-    if not stored["shards"]:
-        # Nothing known about what is there: start afresh (an old single bundle included).
-        shutil.rmtree(bundle, ignore_errors=True)
-    bundle.mkdir(parents=True, exist_ok=True)
     converted_folders = {edition["folder"].strip("/") for edition in converted_editions.values()}
-    later = {folder.strip("/") for folder in later} - converted_folders
     indexed = dict(stored["shards"])  # shard folder: digest of what its files hold
     runs: dict[str, tuple[str, object]] = {}  # shard folder: (digest, its run)
     kept = KeptBundles(cache.with_name(KEPT_BUNDLES)) if cache else None
@@ -479,6 +473,19 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     # Processes, not threads: making a shard's copy (reading its pages, the fixes) is Python,
     # ~40% of the CPU of indexing, and threads took turns at it. Forked, they start with the tables.
     with ProcessPoolExecutor(max(1, parallel_runs), mp_context=multiprocessing.get_context("fork")) as pool:
+        if begin:  # nothing of the output is touched before: the build may be emptying it
+            options = begin()
+            while "ahead" in options:  # pages written ahead (an edited item's): their shards start now
+                if stored["shards"] and list_applies(options["ahead"], stored.get("build")):
+                    ahead_pages, _ = scan_listed(site, stored["pages"], options["ahead"], left_out=converted_folders)
+                    run_stale(pool, plan_shards(ahead_pages, shard_size))
+                options = begin()
+            later, changes = options["later"], options["changes"]
+        if not stored["shards"]:
+            # Nothing known about what is there: start afresh (an old single bundle included).
+            shutil.rmtree(bundle, ignore_errors=True)
+        bundle.mkdir(parents=True, exist_ok=True)
+        later = {folder.strip("/") for folder in later} - converted_folders
         if stored["pages"] and list_applies(changes, stored.get("build")):
             pages, record = scan_listed(site, stored["pages"], changes, left_out=converted_folders | later)
         else:
@@ -520,7 +527,8 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
 def main(arguments: str) -> int:
     """`python -m search.indexing '{"site": ..., "shard_size": ..., ...}'`: write_index in a process
     of its own (search/build.py says why). It starts once its standard input has a line of JSON,
-    `{"later": [...], "changes": ...}`, and indexes the pages of `later` when the input ends.
+    `{"later": [...], "changes": ...}` (after any number of `{"ahead": ...}`), and indexes the pages
+    of `later` when the input ends.
     Prints the Report as JSON, or why it failed."""
     options = json.loads(arguments)
     cache = options.pop("cache")

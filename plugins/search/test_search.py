@@ -220,6 +220,39 @@ def test_the_index_starts_before_the_other_editions_and_takes_their_pages_at_the
     assert manifest(tmp_path)["converted"] == {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/"}}
 
 
+def test_the_shard_of_a_page_written_ahead_is_indexed_before_the_edition_is_written(tmp_path):
+    # plugins/incremental_writer writes an edited item's page ahead: its shard's Pagefind run goes
+    # beside the rest of the build instead of after it.
+    page = '<html lang="zh-CN"><body><main data-pagefind-body><h1>{title}</h1><p>{text}</p></main></body></html>'
+    site, cache = tmp_path / "site", tmp_path / "cache" / "search.json"
+    for name in ("a", "b"):
+        (site / "news" / name).mkdir(parents=True)
+        (site / "news" / name / "index.html").write_text(page.format(title=name, text="长三角"), encoding="utf-8")
+    walked = {"since": "zero", "build": "one", "written": None, "removed": None}
+    write_index(site, 10, 1, cache=cache, begin=lambda: {"later": [], "changes": walked})
+    entry = site / "pagefind" / "zh-cn" / "undated" / "pagefind-entry.json"
+    first_index = entry.stat().st_mtime_ns
+
+    (site / "news" / "a" / "index.html").write_text(page.format(title="a", text="异地就医"), encoding="utf-8")
+    listed = {"since": "one", "build": "two", "written": ["news/a/index.html"], "removed": []}
+    messages = iter([{"ahead": listed}, {"later": [], "changes": listed}])
+
+    def edition_written():
+        message = next(messages)
+        if "changes" in message:  # the edition is written: its shard is indexed already, or being indexed
+            for _ in range(600):
+                if entry.exists() and entry.stat().st_mtime_ns != first_index:
+                    break
+                time.sleep(0.05)
+            assert entry.stat().st_mtime_ns != first_index
+        return message
+
+    report = write_index(site, 10, 1, cache=cache, begin=edition_written)
+    assert report.indexed == ["zh-cn/undated"]
+    fragments = (site / "pagefind" / "zh-cn" / "undated").rglob("*.pf_fragment")
+    assert any("异".encode() in gzip.decompress(fragment.read_bytes()) for fragment in fragments)
+
+
 def test_an_index_run_left_by_a_build_that_stopped_is_ended_by_the_next_build(tmp_path):
     # The preview makes build after build in one process; one that failed half-way never ended its run.
     from types import SimpleNamespace
