@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
+from importlib.metadata import version
 
 import lxml.html
 from feedgen.feed import FeedGenerator
@@ -380,8 +381,10 @@ class WrittenFeeds:
 
     def __init__(self, settings):
         self.path = kept_between_builds(settings, WRITTEN_FEEDS)
-        self.build = build_inputs_digest(settings)
+        self.build = build_inputs_digest(settings) + ",".join(version(name) for name in ("feedgen", "lxml"))
         self.previous = self.load(self.path)
+        if self.previous:  # a build stopped half-way leaves no record of feeds it may have rewritten
+            os.remove(self.path)
         self.current: dict[str, str] = {}
 
     @staticmethod

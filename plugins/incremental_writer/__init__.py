@@ -102,7 +102,7 @@ class IncrementalWriter(Writer):
         self.jobs: list[tuple] = []
         self.bases: dict[tuple, tuple[dict, tuple]] = {}  # page context names -> (context, values)
         self.not_written: set[str] = set()  # absolute paths Pelican must not open
-        self.written_ahead = 0  # pages
+        self.written_ahead = 0  # pages tried
         # Only one build's writer waits at a time (each is flushed before the runs that `finalized`
         # starts): one left by a failed build would keep its pages' contexts, in a preview for ever.
         _writers.clear()
@@ -129,16 +129,17 @@ class IncrementalWriter(Writer):
         self.written[name] = None
         self.not_written.add(path)
         previous = self.previous.get(name) if self.keys is not None else None
-        if self.writes_ahead(localcontext, previous):
+        if self.writes_ahead(localcontext, name):
             self.write_ahead(template, localcontext, path)
+            previous = None  # what was written ahead is no page of a known key: rendered again at the end
         self.jobs.append(Job(template, self.compact(localcontext), path, name, previous))
 
-    def writes_ahead(self, localcontext, previous: str | None) -> bool:
+    def writes_ahead(self, localcontext, name: str) -> bool:
         """Whether the page is the own page of an item new or edited since the last build."""
         if self.keys is None or not self.keys.fingerprints.stored or self.written_ahead >= WRITTEN_AHEAD_AT_MOST:
             return False  # no build before it to tell edits by: every item is new
         item = localcontext.get("article", localcontext.get("page"))
-        return isinstance(item, Content) and (previous is None or self.keys.fingerprints.edited(item))
+        return isinstance(item, Content) and (name not in self.previous or self.keys.fingerprints.edited(item))
 
     def write_ahead(self, template, localcontext, path) -> None:
         """An edited item's page, written now rather than once every generator is done: what
@@ -148,12 +149,12 @@ class IncrementalWriter(Writer):
         what that writes is the page. One that cannot be rendered yet is only rendered then,
         where a failure is reported.
         """
+        self.written_ahead += 1  # tried: a template failing on every page is not tried on every page
         try:
             render(template, localcontext, path)
         except Exception:  # noqa: BLE001 — rendered again at the end, which reports it
             log.debug("incremental_writer: %s not written ahead", path, exc_info=True)
             return
-        self.written_ahead += 1
         PAGE_WRITTEN_AHEAD.send(self, path=path)
 
     def compact(self, localcontext: dict) -> PageContext:

@@ -100,7 +100,7 @@ def test_keys_computed_by_the_workers_hold_for_the_next_builds(tmp_path):
     assert rewritten(before, output) == set()
 
 
-def test_an_edited_or_new_items_page_is_written_ahead_of_the_rest_and_again_as_the_finished_build_has_it(site):
+def test_an_edited_or_new_items_page_is_written_ahead_of_the_rest_and_again_as_the_finished_build_has_it(site, monkeypatch):
     # plugins/search indexes the edited item's period while the rest of the site is written.
     from pelican import signals
 
@@ -110,7 +110,13 @@ def test_an_edited_or_new_items_page_is_written_ahead_of_the_rest_and_again_as_t
     (content / "news/2019/item-2.md").write_text(item(2, body="更正后的第二号正文。"), encoding="utf-8")
     (content / "news/2019/item-7.md").write_text(ITEM.format(number=7, month=5, fields="culture", title="新增的第七号消息",
                                                              body="第七号消息的正文。"), encoding="utf-8")
-    ahead, queued = {}, []
+    (content / "news/2019/item-3.md").touch()  # saved unchanged: written ahead all the same
+    ahead, queued, rendered_at_the_end = {}, [], []
+    render_page = workers.render
+
+    def render_and_record(template, context, path):
+        rendered_at_the_end.append(str(path))
+        render_page(template, context, path)
 
     def look(writer, path):  # the page as it is when announced
         ahead[Path(path).relative_to(output).as_posix()] = (Path(path).read_text(encoding="utf-8"), list(queued))
@@ -120,13 +126,15 @@ def test_an_edited_or_new_items_page_is_written_ahead_of_the_rest_and_again_as_t
 
     PAGE_WRITTEN_AHEAD.connect(look)
     signals.article_writer_finalized.connect(all_queued)
+    monkeypatch.setattr(workers, "render", render_and_record)
     try:
         _, changed = rebuild(site)
     finally:
         PAGE_WRITTEN_AHEAD.disconnect(look)
         signals.article_writer_finalized.disconnect(all_queued)
 
-    assert set(ahead) == {"news/2019/item-2/index.html", "news/2019/item-7/index.html"}
+    assert set(ahead) == {f"news/2019/item-{n}/index.html" for n in (2, 3, 7)}
+    assert {str(output / page) for page in ahead} <= set(rendered_at_the_end)  # as every generator left it
     assert "更正后的第二号正文" in ahead["news/2019/item-2/index.html"][0]
     assert "新增的第七号消息" in ahead["news/2019/item-7/index.html"][0]
     assert all(not was_queued for _, was_queued in ahead.values())  # before every item page was queued

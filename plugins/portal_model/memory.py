@@ -30,7 +30,9 @@ one more of ~0.3 s at the exit of `pelican`; and each forked worker's collection
 object's header, copying the pages it shared with the build. So at each step of a build what
 exists is moved out of the collector's sight (`keep_out_of_collections`, Python's `gc.freeze`, as
 its documentation advises before forking); the next build in the same process (the preview, the
-tests) first gives it back to the collector (`free_finished_builds`).
+tests) first gives it back to the collector (`free_kept_builds`, at the root run of plugins/editions;
+the preview also calls `free_finished_builds` between builds). Garbage in reference cycles not yet
+collected when a step ends is frozen with the rest, and held until then.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def return_freed_memory() -> None:
 
 def keep_out_of_collections(*_, **__) -> None:
     """Everything made so far stays to the end of the build: no collection looks at it again
-    (`gc.freeze`: free of cost, and memory no longer referenced is still freed at once)."""
+    (`gc.freeze`: free of cost; what is no longer referenced, outside reference cycles, is still
+    freed at once)."""
     gc.freeze()
 
 

@@ -39,6 +39,7 @@ region (a neighbour's title in its prev/next links) does not count.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -453,15 +454,19 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
     kept = KeptBundles(cache.with_name(KEPT_BUNDLES)) if cache else None
     kept_fixes = KeptFixes(cache.with_name(KEPT_FIXES), current) if cache else None
 
-    def run_stale(pool, shards: list[Shard]) -> dict[str, str]:
-        """Start Pagefind for each shard not already indexed as it is now, by this run or the last build's."""
+    def run_stale(pool, shards: list[Shard], ahead: bool = False) -> dict[str, str]:
+        """Start Pagefind for each shard not already indexed as it is now, by this run or the last build's.
+        `ahead`: of pages written ahead; a shard already started is left to the edition's own plan."""
         digests = {shard.folder: shard.digest(current) for shard in shards}
         for shard in shards:
             digest, started = digests[shard.folder], runs.get(shard.folder)
             if started:
-                if started[0] == digest:
+                if started[0] == digest or ahead:
                     continue
-                started[1].result()  # planned anew: never two runs into one folder at once
+                # Planned anew: never two runs into one folder at once. A run ahead of the edition
+                # may have met a page the edition then removed: it is run again, that is all.
+                with contextlib.suppress(OSError):
+                    started[1].result()
             elif indexed.get(shard.folder) == digest and (bundle / shard.folder / "pagefind-entry.json").exists():
                 continue
             elif kept and kept.restore(digest, bundle / shard.folder):
@@ -476,9 +481,10 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         if begin:  # nothing of the output is touched before: the build may be emptying it
             options = begin()
             while "ahead" in options:  # pages written ahead (an edited item's): their shards start now
+                # Only into an output the build did not empty: only then are the changes listed.
                 if stored["shards"] and list_applies(options["ahead"], stored.get("build")):
                     ahead_pages, _ = scan_listed(site, stored["pages"], options["ahead"], left_out=converted_folders)
-                    run_stale(pool, plan_shards(ahead_pages, shard_size))
+                    run_stale(pool, plan_shards(ahead_pages, shard_size), ahead=True)
                 options = begin()
             later, changes = options["later"], options["changes"]
         if not stored["shards"]:
@@ -498,6 +504,9 @@ def write_index(site: Path, shard_size: int, parallel_runs: int = 1, cache: Path
         # Planned again with every page: a language found in both parts is shared out anew.
         shards = plan_shards(pages, shard_size)
         digests = run_stale(pool, shards)
+        for folder in runs.keys() - digests.keys():  # started ahead, a shard the edition no longer has
+            with contextlib.suppress(OSError):
+                runs.pop(folder)[1].result()
         failures = {folder: run.result() for folder, (_, run) in runs.items()}
     converted = {lang: {"index": edition["index"], "folder": edition["folder"]}
                  for lang, edition in converted_editions.items() if (site / edition["folder"]).is_dir()}

@@ -253,6 +253,32 @@ def test_the_shard_of_a_page_written_ahead_is_indexed_before_the_edition_is_writ
     assert any("异".encode() in gzip.decompress(fragment.read_bytes()) for fragment in fragments)
 
 
+def test_a_shard_indexed_ahead_that_met_a_page_the_edition_then_removed_is_indexed_again(tmp_path):
+    # A new title without a Slug: the page at the new address is written ahead, the old one is
+    # removed later by the same build, perhaps while the shard's run ahead reads it.
+    page = '<html lang="zh-CN"><body><main data-pagefind-body><h1>{title}</h1></main></body></html>'
+    site, cache = tmp_path / "site", tmp_path / "cache" / "search.json"
+    for name in ("old-title", "other"):
+        (site / "news" / name).mkdir(parents=True)
+        (site / "news" / name / "index.html").write_text(page.format(title=name), encoding="utf-8")
+    walked = {"since": "zero", "build": "one", "written": None, "removed": None}
+    write_index(site, 10, 1, cache=cache, begin=lambda: {"later": [], "changes": walked})
+
+    (site / "news" / "new-title").mkdir()
+    (site / "news" / "new-title" / "index.html").write_text(page.format(title="新标题"), encoding="utf-8")
+    shutil.rmtree(site / "news" / "old-title")
+    ahead = {"since": "one", "build": "two", "written": ["news/new-title/index.html"], "removed": []}
+    edition = {**ahead, "removed": ["news/old-title/index.html"]}
+    messages = iter([{"ahead": ahead}, {"later": [], "changes": edition}])
+
+    report = write_index(site, 10, 1, cache=cache, begin=lambda: next(messages))
+    assert report.indexed == ["zh-cn/undated"] and report.pages == {"zh-cn": 2}
+    fragments = [gzip.decompress(fragment.read_bytes())
+                 for fragment in (site / "pagefind" / "zh-cn" / "undated").rglob("*.pf_fragment")]
+    assert any("新".encode() in fragment for fragment in fragments)
+    assert not any(b"old-title" in fragment for fragment in fragments)
+
+
 def test_an_index_run_left_by_a_build_that_stopped_is_ended_by_the_next_build(tmp_path):
     # The preview makes build after build in one process; one that failed half-way never ended its run.
     from types import SimpleNamespace
