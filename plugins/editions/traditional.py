@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import opencc
 
-from portal_model import PluginProcess, link_or_copy, list_applies, listed, remove_all_but, write_whole
+from portal_model import PluginProcess, link_or_copy, list_applies, listed, remove_all_but, remove_page, write_whole
 
 # Standard Traditional characters, no regional vocabulary: see README.md.
 CONVERSION = "s2t"
@@ -505,17 +505,7 @@ def named_files(output: str, site_paths) -> list[tuple[str, str]]:
 
 def remove_converted(target_root: str, site_paths: set[str]) -> int:
     """The converted pages of files the build removed, with the folders they leave empty."""
-    removed = 0
-    for site_path in site_paths:
-        destination = os.path.join(target_root, *site_path.split("/"))
-        if os.path.isfile(destination):
-            os.remove(destination)
-            removed += 1
-            try:
-                os.removedirs(os.path.dirname(destination))
-            except OSError:
-                pass  # a folder with other files in it
-    return removed
+    return sum(remove_page(os.path.join(target_root, *site_path.split("/"))) for site_path in site_paths)
 
 
 class TraditionalRun:

@@ -380,6 +380,7 @@ class WrittenFeeds:
     """
 
     def __init__(self, settings):
+        self.output = settings["OUTPUT_PATH"]
         self.path = kept_between_builds(settings, WRITTEN_FEEDS)
         self.build = build_inputs_digest(settings) + ",".join(version(name) for name in ("feedgen", "lxml"))
         self.previous = self.load(self.path)
@@ -395,17 +396,19 @@ class WrittenFeeds:
         except (OSError, TypeError, ValueError):
             return {}
 
-    def key(self, spec: FeedSpec, entries: list[Entry], fallback_updated: datetime | None) -> str:
-        return digest(repr((self.build, spec, entries, fallback_updated)))
+    @staticmethod
+    def store(path: str, keys: dict[str, str]) -> None:
+        write_whole(path, json.dumps(keys, sort_keys=True))
 
-    def unchanged(self, settings, spec: FeedSpec, key: str) -> bool:
-        self.current[spec.path] = key
+    def written(self, spec: FeedSpec, entries: list[Entry], fallback_updated: datetime | None) -> bool:
+        """Whether the feed's files are there as these entries make them; the key is recorded either way."""
+        key = self.current[spec.path] = digest(repr((self.build, spec, entries, fallback_updated)))
         return self.previous.get(spec.path) == key and all(
-            os.path.isfile(os.path.join(settings["OUTPUT_PATH"], *spec.file(kind).split("/"))) for kind in spec.formats)
+            os.path.isfile(os.path.join(self.output, *spec.file(kind).split("/"))) for kind in spec.formats)
 
     def save(self) -> None:
         if self.path:
-            write_whole(self.path, json.dumps(self.current, sort_keys=True))
+            self.store(self.path, self.current)
 
     @classmethod
     def forget(cls, settings, specs: list[FeedSpec]) -> None:
@@ -413,8 +416,8 @@ class WrittenFeeds:
         path = kept_between_builds(settings, WRITTEN_FEEDS)
         keys = cls.load(path)
         if keys:
-            write_whole(path, json.dumps({name: key for name, key in keys.items()
-                                          if name not in {spec.path for spec in specs}}, sort_keys=True))
+            forgotten = {spec.path for spec in specs}
+            cls.store(path, {name: key for name, key in keys.items() if name not in forgotten})
 
 
 def write_feed(settings, spec: FeedSpec, entries, fallback_updated: datetime | None = None,
@@ -430,7 +433,7 @@ def write_feed(settings, spec: FeedSpec, entries, fallback_updated: datetime | N
     # the all-news feed of 10,000 items rewrites the links of 50, not 10,000.
     newest = sorted(entries, key=lambda e: (shanghai(e.date), xml_text(e.id)), reverse=True)
     newest = newest[: settings.get("FEED_MAX_ITEMS", 50)]
-    if written_feeds and written_feeds.unchanged(settings, spec, written_feeds.key(spec, newest, fallback_updated)):
+    if written_feeds and written_feeds.written(spec, newest, fallback_updated):
         return
     cleaned = [clean_entry(model, e) for e in newest]
     updated = max((e.updated for e in cleaned), default=None) or fallback_updated or EMPTY_SITE_UPDATED

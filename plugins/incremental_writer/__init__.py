@@ -40,7 +40,7 @@ from pelican.contents import Content
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
-from portal_model import note_removed, note_written, write_whole
+from portal_model import note_written, remove_page, write_whole
 from portal_model.memory import return_freed_memory
 
 from .emptying import start_emptying, wait_for_emptying
@@ -207,15 +207,7 @@ class IncrementalWriter(Writer):
 
     def remove_vanished_pages(self) -> None:
         for name in self.previous.keys() - self.written.keys():
-            path = sanitised_join(self.output_path, name)
-            note_removed(path)  # gone from the output, whoever removed its file
-            if os.path.isfile(path):
-                os.remove(path)
-                # An item's folder (news/2019/slug/) goes with its page when nothing else is in it.
-                try:
-                    os.removedirs(os.path.dirname(path))
-                except OSError:
-                    pass
+            remove_page(sanitised_join(self.output_path, name))
 
 
 def writing_workers(settings, pages: int) -> int:

@@ -27,7 +27,7 @@ from jinja2 import pass_context
 from pelican import signals
 
 from .changes import (changes_summary, list_applies, listed, note_removed, note_static_files, note_written, recorded,
-                      remove_file, start_recording, written_outside_a_build)
+                      remove_file, remove_page, start_recording, written_outside_a_build)
 from .memory import forget_built_items, keep_out_of_collections, share_item_attribute_names
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,6 +17,7 @@ recorded, and the next build's steps walk the output again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -138,3 +139,15 @@ def note_removed(path: str) -> None:
 def remove_file(path: str) -> None:
     os.remove(path)
     note_removed(path)
+
+
+def remove_page(path: str) -> bool:
+    """Remove a page that is gone from the site, and the folders it leaves empty (an item's
+    news/2019/slug/); False if there was no such file. Listed as removed whoever removed it."""
+    note_removed(path)
+    if not os.path.isfile(path):
+        return False
+    os.remove(path)
+    with contextlib.suppress(OSError):  # a folder with other files in it
+        os.removedirs(os.path.dirname(path))
+    return True

@@ -220,16 +220,22 @@ def test_the_index_starts_before_the_other_editions_and_takes_their_pages_at_the
     assert manifest(tmp_path)["converted"] == {"zh-hant": {"index": "zh-cn", "folder": "zh-hant/"}}
 
 
+def indexed_by_build_one(tmp_path: Path, pages: dict[str, str]) -> tuple[Path, Path]:
+    """A site of news/<name>/index.html pages, indexed with a cache that records build "one"; (site, cache)."""
+    site, cache = tmp_path / "site", tmp_path / "cache" / "search.json"
+    for name, html in pages.items():
+        (site / "news" / name).mkdir(parents=True)
+        (site / "news" / name / "index.html").write_text(html, encoding="utf-8")
+    walked = {"since": "zero", "build": "one", "written": None, "removed": None}
+    write_index(site, 10, 1, cache=cache, begin=lambda: {"later": [], "changes": walked})
+    return site, cache
+
+
 def test_the_shard_of_a_page_written_ahead_is_indexed_before_the_edition_is_written(tmp_path):
     # plugins/incremental_writer writes an edited item's page ahead: its shard's Pagefind run goes
     # beside the rest of the build instead of after it.
     page = '<html lang="zh-CN"><body><main data-pagefind-body><h1>{title}</h1><p>{text}</p></main></body></html>'
-    site, cache = tmp_path / "site", tmp_path / "cache" / "search.json"
-    for name in ("a", "b"):
-        (site / "news" / name).mkdir(parents=True)
-        (site / "news" / name / "index.html").write_text(page.format(title=name, text="长三角"), encoding="utf-8")
-    walked = {"since": "zero", "build": "one", "written": None, "removed": None}
-    write_index(site, 10, 1, cache=cache, begin=lambda: {"later": [], "changes": walked})
+    site, cache = indexed_by_build_one(tmp_path, {name: page.format(title=name, text="长三角") for name in ("a", "b")})
     entry = site / "pagefind" / "zh-cn" / "undated" / "pagefind-entry.json"
     first_index = entry.stat().st_mtime_ns
 
@@ -257,12 +263,7 @@ def test_a_shard_indexed_ahead_that_met_a_page_the_edition_then_removed_is_index
     # A new title without a Slug: the page at the new address is written ahead, the old one is
     # removed later by the same build, perhaps while the shard's run ahead reads it.
     page = '<html lang="zh-CN"><body><main data-pagefind-body><h1>{title}</h1></main></body></html>'
-    site, cache = tmp_path / "site", tmp_path / "cache" / "search.json"
-    for name in ("old-title", "other"):
-        (site / "news" / name).mkdir(parents=True)
-        (site / "news" / name / "index.html").write_text(page.format(title=name), encoding="utf-8")
-    walked = {"since": "zero", "build": "one", "written": None, "removed": None}
-    write_index(site, 10, 1, cache=cache, begin=lambda: {"later": [], "changes": walked})
+    site, cache = indexed_by_build_one(tmp_path, {name: page.format(title=name) for name in ("old-title", "other")})
 
     (site / "news" / "new-title").mkdir()
     (site / "news" / "new-title" / "index.html").write_text(page.format(title="新标题"), encoding="utf-8")
