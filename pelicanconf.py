@@ -162,6 +162,9 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 
 SLUG_MAX_LENGTH = 60
+# Slugs are the portal's (plugins/strict_content: the editor's, or pinyin of the title). Any value
+# but "title" or "basename" stops Pelican slugifying every title for a slug it would throw away.
+SLUGIFY_SOURCE = "portal"
 SUMMARY_MAX_CHARS = 120
 # Summaries are plain one-line text, escaped wherever shown.
 FORMATTED_FIELDS = []

@@ -285,12 +285,19 @@ class Fingerprints:
         Its address is made from its slug, date and language, given by the file or assigned
         across files (slug numbering): the URL (kept by portal_model) tells them all. Not
         `save_as`, which Pelican formats anew on every read, from the same values.
+        The file's time and size are the content check's when it has them (plugins/strict_content:
+        the build's PORTAL_SOURCES), as Pelican's content cache takes them.
         """
-        try:
-            status = os.stat(item.source_path)
-        except (OSError, TypeError):
-            return None
-        return f"{status.st_mtime_ns}:{status.st_size}:{item.url}:{getattr(item, 'slug', '')}"
+        source = item.settings.get("PORTAL_SOURCES", {}).get(item.source_path)
+        if getattr(source, "modified", None) is not None:
+            modified, size = source.modified, source.size
+        else:
+            try:
+                status = os.stat(item.source_path)
+            except (OSError, TypeError):
+                return None
+            modified, size = status.st_mtime, status.st_size
+        return f"{modified!r}:{size}:{item.url}:{getattr(item, 'slug', '')}"
 
 
 def settings_digest(settings) -> str:

@@ -60,6 +60,43 @@ def test_related_items_equal_the_brute_force_definition_on_a_random_corpus():
         assert wrong == [], f"limit {limit}"
 
 
+def test_kept_neighbours_serve_a_build_whose_items_kept_their_dates_slugs_and_fields(tmp_path):
+    from item_neighbours import KeptNeighbours
+
+    settings = {"CACHE_PATH": str(tmp_path), "CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
+
+    def corpus(shift=None):
+        """A build's items, made anew (as every build makes them), the same unless one moved in time."""
+        articles = [SimpleNamespace(slug=f"item-{n}", source_path=f"/content/news/{n}.md",
+                                    fields=["transport", "culture", "credit"][: 1 + n % 3][::-1 if n % 2 else 1],
+                                    date=datetime(2019, 1, 1 + n % 9, tzinfo=SHANGHAI)) for n in range(60)]
+        if shift is not None:
+            articles[shift].date += timedelta(days=20)
+        return articles
+
+    def shown(articles):
+        return {a.slug: ([(row.field, getattr(row.older, "slug", None), getattr(row.newer, "slug", None))
+                          for row in a.neighbours.by_field], [other.slug for other in a.neighbours.related])
+                for a in articles}
+
+    def linked(articles):
+        kept = KeptNeighbours(settings)
+        kept.link("zh", articles, 5)
+        kept.save(["zh"])
+        return shown(articles), kept.changed
+
+    def worked_out(articles):
+        link_items(articles, 5)
+        return shown(articles)
+
+    first, computed = linked(corpus())
+    assert computed and first == worked_out(corpus())
+    again, computed = linked(corpus())
+    assert not computed and again == first  # kept: same items, new objects
+    moved, computed = linked(corpus(shift=7))  # one item's date: worked out again
+    assert computed and moved != first and moved == worked_out(corpus(shift=7))
+
+
 def news(title, date, fields, slug):
     return f"Title: {title}\nDate: {date}\nFields: {fields}\nSlug: {slug}\n\n{title}。\n"
 

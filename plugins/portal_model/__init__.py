@@ -28,7 +28,7 @@ from pelican import signals
 
 from .changes import (changes_summary, list_applies, listed, note_removed, note_static_files, note_written, recorded,
                       remove_file, remove_page, start_recording, written_outside_a_build)
-from .memory import forget_built_items, keep_out_of_collections, share_item_attribute_names
+from .memory import forget_built_items, keep_out_of_collections, share_item_attribute_names, share_url_wrappers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Sent by plugins/quick_rebuild in the preview: an item's words were edited in place (sender: the
@@ -555,6 +555,7 @@ def freeze_urls(generators) -> None:
 
 def register():
     share_item_attribute_names()
+    signals.content_object_init.connect(share_url_wrappers)
     signals.initialized.connect(install)
     signals.get_generators.connect(start_recording)
     signals.static_generator_finalized.connect(note_static_files)

@@ -23,6 +23,11 @@ item, the URL frozen at the end of reading) gets a table of its own, ~1.3 KB (26
 before any item is made (`share_item_attribute_names`), by an instance made for nothing
 else. Later CPythons share differently; the names still do no harm there.
 
+Pelican gives every item an Author of its own (the office), and every cached tag comes back as an
+object of its own: each slugified its name again, the author's when the item's URL was first
+formatted (~0.15 s at 10,000 items). Items share one object per name and build instead
+(`share_url_wrappers`).
+
 What a build makes as it goes (the content cache, the items, their lists, the pages waiting to be
 written) lives until the build ends, yet the cycle collector went through all of it again and
 again: a full collection whenever the objects grow by a quarter, ~1 s of a 10,000-item rebuild,
@@ -40,6 +45,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import weakref
 
 from pelican.contents import Article, Content
 
@@ -66,6 +72,26 @@ def share_item_attribute_names() -> None:
     first = Article.__new__(Article)
     for name in ITEM_ATTRIBUTE_NAMES:
         object.__setattr__(first, name, None)  # `status`, `summary` are properties: their own names
+
+
+# One Author or Tag per (class, name, build settings) while an item holds it. The settings
+# live as long as the object, so their id is not reused meanwhile.
+_shared_wrappers: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def shared_wrapper(wrapper):
+    return _shared_wrappers.setdefault((type(wrapper), wrapper.name, id(wrapper.settings)), wrapper)
+
+
+def share_url_wrappers(content) -> None:
+    """At `content_object_init`, before Pelican formats the item's URL: its author, authors and
+    tags become the objects every other item of this build with those names holds."""
+    attributes = vars(content)
+    if "author" in attributes:
+        attributes["author"] = shared_wrapper(attributes["author"])
+    for name in ("authors", "tags"):
+        if attributes.get(name):
+            attributes[name] = [shared_wrapper(wrapper) for wrapper in attributes[name]]
 
 
 @functools.cache

@@ -61,6 +61,11 @@ class Source:
     provinces: tuple = ()
     title_slug: str = ""  # pinyin of the title, the base of a derived slug
     milestone_slug: str = ""  # pinyin of the Milestone: label, for the timelines' anchors (plugins/timelines)
+    # The file's modification time (os.path.getmtime's) and size when the check read it: Pelican's
+    # content cache and the page keys ask again, at a system call each (fast_reading.share_file_stamps).
+    # Not its whole os.stat_result: ~0.7 KB an item.
+    modified: float | None = None
+    size: int = 0
 
     def pinyin_wanted(self, max_length: int) -> list[tuple[str, tuple[str, int]]]:
         """(attribute, (text, max_length)) of the slugs still to compute: the costly part of a check."""
@@ -316,27 +321,30 @@ def check_content(model) -> dict[str, Source]:
     for kind, folders_key, excludes_key in (("article", "ARTICLE_PATHS", "ARTICLE_EXCLUDES"),
                                             ("page", "PAGE_PATHS", "PAGE_EXCLUDES")):
         for path in content_files(settings, settings[folders_key], settings.get(excludes_key, ())):
-            file_stamp = stamp(path) if checked else None  # before reading: a later edit is seen next time
-            record = checked.record(path, kind, file_stamp) if checked else None
+            status = os.stat(path)  # before reading: a later edit is seen next time
+            record = checked.record(path, kind, stamp(status)) if checked else None
             if record:
                 source = Source(path, kind, record.meta, record.lang,
                                 fields=tuple(model.fields[key] for key in record.fields),
                                 provinces=tuple(model.provinces[key] for key in record.provinces),
-                                title_slug=record.title_slug, milestone_slug=record.milestone_slug)
-                checked.keep(source, file_stamp, afresh=False)
+                                title_slug=record.title_slug, milestone_slug=record.milestone_slug,
+                                modified=status.st_mtime, size=status.st_size)
+                checked.keep(source, stamp(status), afresh=False)
                 found.append(source)
             else:
-                found.append((path, kind, file_stamp))
+                found.append((path, kind, status))
                 jobs.append((path, kind))
     results = iter(check_all(model, jobs, len(found)))
     sources = []
     for entry in found:
         if isinstance(entry, tuple):
-            path, kind, file_stamp = entry
+            path, kind, status = entry
             source, problems = next(results)
             model.problems.extend(problems)
+            if source:
+                source.modified, source.size = status.st_mtime, status.st_size
             if checked and source and not problems:  # a file with problems is checked again next time
-                checked.keep(source, file_stamp, afresh=True)
+                checked.keep(source, stamp(status), afresh=True)
             entry = source
         if entry:
             sources.append(entry)
@@ -534,8 +542,9 @@ def check_site(settings_file: str | None, content_path: str | None) -> list:
 def register():
     signals.initialized.connect(check_before_build)
     signals.initialized.connect(fast_reading.prepare)
-    signals.article_generator_init.connect(fast_reading.record_read_order)
-    signals.page_generator_init.connect(fast_reading.record_read_order)
+    for generator_init in (signals.article_generator_init, signals.page_generator_init):
+        generator_init.connect(fast_reading.record_read_order)
+        generator_init.connect(fast_reading.share_file_stamps)
     signals.all_generators_finalized.connect(fast_reading.finish)
     signals.article_generator_finalized.connect(fast_reading.release_cache)
     signals.page_generator_finalized.connect(fast_reading.release_cache)

@@ -29,8 +29,7 @@ PLUGINS = Path(__file__).resolve().parent.parent
 _remembered: tuple | None = None
 
 
-def stamp(path: str) -> tuple[int, int]:
-    status = os.stat(path)
+def stamp(status: os.stat_result) -> tuple[int, int]:
     return status.st_mtime_ns, status.st_size
 
 

@@ -146,8 +146,29 @@ def uncached(settings, sources) -> list[str]:
         cache = os.path.join(settings["CACHE_PATH"], cache_name)
         written = os.path.getmtime(cache) if settings.get("LOAD_CONTENT_CACHE") and os.path.exists(cache) else None
         paths += [source.path for source in sources if source.kind == kind
-                  and (written is None or os.path.getmtime(source.path) >= written)]
+                  and (written is None or modification_time(source) >= written)]
     return paths
+
+
+def modification_time(source) -> float:
+    """The file's modification time when the check read it (what os.path.getmtime gave then)."""
+    return source.modified if source.modified is not None else os.path.getmtime(source.path)
+
+
+def share_file_stamps(generator) -> None:
+    """At `article_generator_init` / `page_generator_init`: Pelican's content cache asks for every
+    file's modification time three times (once for a generator layer it does not use), when the
+    check already has it: it is taken from the check (~0.15 s at 10,000 items). A file edited since
+    the check is stamped with its time at the check, and so read again by the next build."""
+    if generator.settings.get("CHECK_MODIFIED_METHOD") != "mtime":
+        return
+    sources = generator.settings.get("PORTAL_SOURCES", {})
+
+    def checked_modification_time(path: str) -> float:
+        source = sources.get(path)
+        return modification_time(source) if source is not None else os.path.getmtime(path)
+
+    generator._filestamp_func = generator.readers._filestamp_func = checked_modification_time
 
 
 def record_read_order(generator) -> None:

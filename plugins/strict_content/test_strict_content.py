@@ -199,6 +199,37 @@ def test_with_the_content_cache_unchanged_files_are_not_read_again_and_every_pro
     assert len(read) == 5 and "未知领域 “innovation”" in {p.message.split(" —")[0] for p in problems}
 
 
+def test_an_item_saved_again_while_a_build_reads_shows_its_new_words_on_the_next_build(tmp_path, monkeypatch):
+    """Pelican's content cache takes each file's time from the content check (share_file_stamps):
+    an edit made after the check is not lost, and the other items still come from the cache."""
+    import strict_content
+
+    content = tmp_path / "content"
+    files = {"news/a.md": item(body="第一稿。", extra="Slug: a"), "news/b.md": item(title="另一条", extra="Slug: b")}
+    cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
+    build_site(files, tmp_path, **cached)
+    edited = content / "news" / "a.md"
+    check_content = strict_content.check_content
+
+    def editor_saves_during_the_build(model):
+        sources = check_content(model)
+        edited.write_text(item(body="第二稿。", extra="Slug: a"), encoding="utf-8")
+        later = edited.stat().st_mtime_ns + 5_000_000_000  # a file system's coarse clock still tells it apart
+        os.utime(edited, ns=(later, later))
+        return sources
+
+    monkeypatch.setattr(strict_content, "check_content", editor_saves_during_the_build)
+    build_site(content, tmp_path, **cached)
+    monkeypatch.undo()
+    read = []  # the files Pelican's cache did not serve, which the reader parses
+    parsed_ahead = fast_reading.parsed_ahead
+    monkeypatch.setattr(fast_reading, "parsed_ahead",
+                        lambda reader, path: (read.append(path), parsed_ahead(reader, path))[1])
+    output = build_site(content, tmp_path, **cached)
+    assert "第二稿" in soup(output, "news/2018/a/").get_text()
+    assert "b.md" not in {path.rsplit("/", 1)[-1] for path in read}
+
+
 def test_the_preview_keeps_the_records_it_saved_until_another_build_replaces_the_file(tmp_path):
     import shutil
 
