@@ -30,7 +30,7 @@ from portal_model import QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_
 from portal_model.memory import free_kept_builds
 
 from .catalogue import translations_for
-from .traditional import CONVERSION, LinkRewriter, TraditionalRun, write_traditional
+from .traditional import CONVERSION, LinkRewriter, TraditionalRun
 
 
 log = logging.getLogger(__name__)
@@ -356,34 +356,54 @@ def build_other_editions(pelican) -> None:
         # The English run writes under en/ and the shared static/, which the conversion leaves
         # alone: it runs here while the conversion's process uses the cores.
         convert_traditional(settings, meanwhile=build_english)
+        get_ready_for_quick_rebuild(settings)
     else:
         build_english()
     remove_edition_robots(settings)
 
 
-def convert_traditional(settings, meanwhile=None, same_files: bool = False) -> None:
-    """The Traditional edition: converted by a process of its own while this one runs `meanwhile()`;
-    in this process when there is nothing to do meanwhile (the preview's quick rebuild, which
-    converts a page or two and should not wait ~0.5 s for a Python to start).
-    `same_files`: no file was added or removed since the last conversion (write_traditional)."""
+def traditional_run(settings, same_files: bool = False, when_told: bool = False) -> TraditionalRun:
+    return TraditionalRun(settings["OUTPUT_PATH"], traditional_rewriter(settings),
+                          kept_between_builds(settings, TRADITIONAL.folder),
+                          None if same_files else changes_summary(settings), same_files, when_told)
+
+
+def convert_traditional(settings, meanwhile=lambda: None, run: TraditionalRun | None = None) -> None:
+    """The Traditional edition, converted by a process of its own (`run`, or one started now)
+    while this one runs `meanwhile()`."""
     started = time.perf_counter()
-    rewriter = traditional_rewriter(settings)
-    cache = kept_between_builds(settings, TRADITIONAL.folder)
-    if meanwhile is None:
-        outcome = write_traditional(settings["OUTPUT_PATH"], rewriter, set(rewriter.shared), cache, same_files)
-    else:
-        run = TraditionalRun(settings["OUTPUT_PATH"], rewriter, cache, changes_summary(settings))
-        try:
-            meanwhile()
-        except BaseException:
-            run.kill()  # a build stopped half-way leaves nothing writing into its output
-            raise
-        try:
-            outcome = run.outcome()
-        except RuntimeError as failure:
-            raise RuntimeError(f"繁体版没有转换完(the Traditional edition was not converted): {failure}") from None
+    run = run or traditional_run(settings)
+    try:
+        meanwhile()
+    except BaseException:
+        run.kill()  # a build stopped half-way leaves nothing writing into its output
+        raise
+    try:
+        outcome = run.outcome()
+    except RuntimeError as failure:
+        raise RuntimeError(f"繁体版没有转换完(the Traditional edition was not converted): {failure}") from None
     log.info("editions: %s, %d files (%d written, %d removed), ready %.2f s after it started",
              TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
+
+
+# The preview's quick rebuild converts a page or two. Its process is started beforehand, while the
+# preview waits for the editor's next save (QUICK_REBUILD, set by tasks.preview_builds), loads OpenCC
+# and the record of converted files, and converts once told that the pages are written: the rebuild
+# neither waits for a Python to start (~0.25 s) nor holds those (~60 MiB at 20,000 items) in the
+# preview's process, which holds the whole site. A full build instead ends it unused.
+_ready_for_quick_rebuild: list[TraditionalRun] = []
+
+
+def get_ready_for_quick_rebuild(settings) -> None:
+    drop_quick_conversion()
+    if settings.get("QUICK_REBUILD") and TRADITIONAL.key in other_editions(settings):
+        # A quick rebuild adds and removes no file: the files of the last conversion are the ones.
+        _ready_for_quick_rebuild.append(traditional_run(settings, same_files=True, when_told=True))
+
+
+def drop_quick_conversion(*_, **__) -> None:
+    while _ready_for_quick_rebuild:
+        _ready_for_quick_rebuild.pop().kill()
 
 
 def rewrite_other_editions(pelican) -> None:
@@ -391,8 +411,14 @@ def rewrite_other_editions(pelican) -> None:
     The English edition shows no simplified item, so it stays as it is."""
     settings = pelican.settings
     if TRADITIONAL.key in other_editions(settings):
-        convert_traditional(settings, same_files=True)  # a quick rebuild adds and removes no file
+        if _ready_for_quick_rebuild:
+            run = _ready_for_quick_rebuild.pop()
+            run.start()
+        else:
+            run = traditional_run(settings, same_files=True)
+        convert_traditional(settings, run=run)
         remove_edition_robots(settings)
+        get_ready_for_quick_rebuild(settings)
     # The preview shows the pages now; plugins/search indexes them beside it.
     ROOT_EDITION_WRITTEN.send(pelican, pending_folders=[], beside_preview=True)
 
@@ -403,3 +429,4 @@ def register():
     if not getattr(signals.finalized.send, "builds_other_editions", False):  # once, for every run
         signals.finalized.send = after_finalized(signals.finalized.send)
     QUICK_REBUILD_WRITTEN.connect(rewrite_other_editions)
+    signals.initialized.connect(drop_quick_conversion)

@@ -15,6 +15,7 @@ import os
 import pickle
 import posixpath
 import re
+import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
@@ -453,7 +454,7 @@ class Outcome:
 
 def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
                       cache_folder: str | None = None, same_files: bool = False,
-                      changes: dict | None = None) -> Outcome:
+                      changes: dict | None = None, told=None) -> Outcome | None:
     """Convert the root edition under `output` into output/<prefix>.
 
     With `cache_folder`, a file whose source and result are as the last run left them
@@ -467,8 +468,14 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
 
     `changes`: what the build wrote and removed (portal_model.changes.OutputChanges.summary).
     When the last run caught up with the build before it, only those files are looked at.
+
+    `told`: called once the cache and the converter are loaded, before any file is looked at; it
+    returns when the files are there to convert, False if they never will be (then: None).
     """
     cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
+    converter = opencc.OpenCC(CONVERSION)
+    if told is not None and not told():
+        return None
     target_root = os.path.join(output, rewriter.prefix)
     skipped = skipped | {rewriter.prefix.rstrip("/")}
     # The manifest is this output folder's: strict_content gives each its own CACHE_PATH.
@@ -492,7 +499,7 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
             jobs.append((path, site_path, destination, source_stamp))
     if removed is None:  # the output was walked: no stale pages of removed items
         removed = remove_stale(target_root, site_paths)
-    written = write_all(Conversion(opencc.OpenCC(CONVERSION), rewriter, cache), jobs)
+    written = write_all(Conversion(converter, rewriter, cache), jobs)
     if cache:
         cache.save(written, changes["build"] if changes else None)
     return Outcome(len(site_paths), len(written), removed)
@@ -511,12 +518,22 @@ def remove_converted(target_root: str, site_paths: set[str]) -> int:
 class TraditionalRun:
     """write_traditional in a process of its own (portal_model.PluginProcess, editions/converting.py):
     the build's process does other work meanwhile (the English edition), and never holds the list of
-    every file of the site, nor what was written of each (~35 MiB at 20,000 items)."""
+    every file of the site, nor what was written of each (~35 MiB at 20,000 items), nor OpenCC's
+    dictionaries (~27 MiB).
 
-    def __init__(self, output: str, rewriter: LinkRewriter, cache_folder: str | None, changes: dict | None = None):
+    `when_told`: the process starts now but converts only once `start()` is called (the preview's
+    quick rebuild starts it as it begins, and tells it once its pages are written): a Python with
+    the converter ready is there when the pages are."""
+
+    def __init__(self, output: str, rewriter: LinkRewriter, cache_folder: str | None, changes: dict | None = None,
+                 same_files: bool = False, when_told: bool = False):
         options = dict(output=output, rewriter={**asdict(rewriter), "shared": sorted(rewriter.shared)},
-                       cache_folder=cache_folder, changes=changes)
-        self.process = PluginProcess("editions.converting", options)
+                       cache_folder=cache_folder, changes=changes, same_files=same_files, when_told=when_told)
+        self.process = PluginProcess("editions.converting", options, stdin=subprocess.PIPE if when_told else None)
+        self.when_told = when_told
+
+    def start(self) -> None:
+        self.process.tell({})
 
     def outcome(self) -> Outcome:
         return Outcome(**self.process.answer())
