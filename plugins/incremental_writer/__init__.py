@@ -146,17 +146,19 @@ class IncrementalWriter(Writer):
         self.written[name] = None
         self.not_written.add(path)
         previous = self.previous.get(name) if self.keys is not None else None
-        if self.writes_ahead(localcontext, name):
+        item = localcontext.get("article", localcontext.get("page"))
+        item = item if isinstance(item, Content) else None  # the page's own item, if it is one's
+        if self.writes_ahead(item, name):
             self.write_ahead(template, localcontext, path)
             previous = None  # what was written ahead is no page of a known key: rendered again at the end
-        self.jobs.append(Job(template, self.compact(localcontext), path, name, previous))
+        self.jobs.append(Job(template, self.compact(localcontext), path, name, previous,
+                             item.source_path if item is not None else None))
 
-    def writes_ahead(self, localcontext, name: str) -> bool:
+    def writes_ahead(self, item: Content | None, name: str) -> bool:
         """Whether the page is the own page of an item new or edited since the last build."""
         if self.keys is None or not self.keys.fingerprints.stored or self.written_ahead >= WRITTEN_AHEAD_AT_MOST:
             return False  # no build before it to tell edits by: every item is new
-        item = localcontext.get("article", localcontext.get("page"))
-        return isinstance(item, Content) and (name not in self.previous or self.keys.fingerprints.edited(item))
+        return item is not None and (name not in self.previous or self.keys.fingerprints.edited(item))
 
     def write_ahead(self, template, localcontext, path) -> None:
         """An edited item's page, written now rather than once every generator is done: what

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from pelican.settings import read_settings
 
-from incremental_writer import IncrementalWriter
+from incremental_writer import MANIFEST, IncrementalWriter
 from incremental_writer.pagekeys import Fingerprints, Unkeyed, build_inputs_digest
 from incremental_writer import workers
 from incremental_writer.rendered import RenderedPages
@@ -88,6 +89,9 @@ def test_keys_computed_by_the_workers_hold_for_the_next_builds(tmp_path):
 
     cached_build(content, output, tmp_path / "cache", **in_workers)
     assert len(before) > 50 and rewritten(before, output) == set()
+    # What the next build needs not read again: every item's digests, each reported by one worker.
+    manifest = json.loads(next((tmp_path / "cache").rglob(MANIFEST)).read_text(encoding="utf-8"))
+    assert sorted(Path(source).name for source in manifest["items"]) == [f"item-{n}.md" for n in range(1, 7)]
 
     edited = content / "news/2019/item-6.md"
     edited.write_text(item(6, body="更正后的正文。"), encoding="utf-8")
