@@ -266,9 +266,14 @@ def release_cache(generator) -> None:
     """
     cache = getattr(generator.readers, "_cache", None)
     if cache and generator.settings.get("CACHE_CONTENT"):
-        pickled = {id(data[0]) for _, data in cache.values() if data[0]}
         for item in generator.context.get("generated_content", {}).values():
-            if id(getattr(item, "_content", None)) in pickled:
+            # The cache's entry (keyed by the file's absolute path, as the item's source_path) goes
+            # first: each body with its copy is freed as soon as its replacement is made, instead of
+            # all of them at the end, which held every body twice at once (+40 MiB at 20,000 items).
+            entry = cache.pop(getattr(item, "source_path", None), None)
+            pickled = entry is not None and entry[1][0] is getattr(item, "_content", None)
+            del entry
+            if pickled:
                 item._content = without_utf8_copy(item._content)
         cache.clear()
     return_freed_memory()  # the cache, and what reading itself left behind

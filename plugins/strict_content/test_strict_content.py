@@ -286,19 +286,28 @@ def test_many_files_are_checked_on_every_core_with_the_same_result(tmp_path, mon
     assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["bad.md", "bad.md", "gbk.md"]
 
 
-def test_bodies_pickled_into_the_content_cache_do_not_keep_a_second_copy_in_memory():
-    body = "<p>长三角区域合作办公室在上海召开会议。</p>" * 50
-    size = sys.getsizeof(body)
-    item = SimpleNamespace(_content=body)
-    readers = SimpleNamespace(_cache={"news/a.md": ((1, 2), (body, {"title": "会议"}))})
+def test_bodies_pickled_into_the_content_cache_do_not_keep_a_second_copy_in_memory(monkeypatch):
+    bodies = {f"/site/content/news/{n}.md": "<p>长三角区域合作办公室在上海召开会议。</p>" * 50 + f"{n}" for n in range(20)}
+    sizes = {path: sys.getsizeof(body) for path, body in bodies.items()}
+    items = {path: SimpleNamespace(_content=body, source_path=path) for path, body in bodies.items()}
+    readers = SimpleNamespace(_cache={path: ((1, 2), (body, {"title": "会议"})) for path, body in bodies.items()})
+    del bodies  # held by the items and the cache only, as in a build
     pickle.dumps(readers._cache)  # what Pelican's save_cache does
-    assert sys.getsizeof(body) > size  # CPython now keeps the UTF-8 bytes inside the string
+    assert all(sys.getsizeof(item._content) > sizes[path] for path, item in items.items())  # the UTF-8 bytes inside
 
+    held_by_the_cache = []  # when each body is copied
+    copy = fast_reading.without_utf8_copy
+    monkeypatch.setattr(fast_reading, "without_utf8_copy", lambda text: (
+        held_by_the_cache.append(any(data[0] is text for _, data in readers._cache.values())), copy(text))[1])
     fast_reading.release_cache(SimpleNamespace(readers=readers, settings={"CACHE_CONTENT": True},
-                                               context={"generated_content": {"news/a.md": item}}))
+                                               context={"generated_content": items}))
 
-    assert item._content == body and sys.getsizeof(item._content) == size
+    assert all(item._content.endswith(f"。</p>{n}") and sys.getsizeof(item._content) == sizes[path]
+               for n, (path, item) in enumerate(items.items()))
     assert readers._cache == {}
+    # The cache let go of each body before it was copied: freed as the item takes its copy, one at a
+    # time, instead of every body held twice until the end.
+    assert held_by_the_cache == [False] * 20
 
 
 def test_items_are_parsed_ahead_in_the_order_the_build_asks_for_them(tmp_path, monkeypatch):
