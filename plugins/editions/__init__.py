@@ -390,7 +390,8 @@ def convert_traditional(settings, meanwhile=lambda: None, run: TraditionalRun | 
 # preview waits for the editor's next save (QUICK_REBUILD, set by tasks.preview_builds), loads OpenCC
 # and the record of converted files, and converts once told that the pages are written: the rebuild
 # neither waits for a Python to start (~0.25 s) nor holds those (~60 MiB at 20,000 items) in the
-# preview's process, which holds the whole site. A full build instead ends it unused.
+# preview's process, which holds the whole site. A full build instead ends it unused: as every
+# preview starts with one, a process made ready for another preview's output is never used.
 _ready_for_quick_rebuild: list[TraditionalRun] = []
 
 
@@ -413,8 +414,8 @@ def rewrite_other_editions(pelican) -> None:
     if TRADITIONAL.key in other_editions(settings):
         if _ready_for_quick_rebuild:
             run = _ready_for_quick_rebuild.pop()
-            run.start()
-        else:
+            run.pages_written()
+        else:  # none ready (a build without the Traditional edition before): started now
             run = traditional_run(settings, same_files=True)
         convert_traditional(settings, run=run)
         remove_edition_robots(settings)

@@ -521,19 +521,21 @@ class TraditionalRun:
     every file of the site, nor what was written of each (~35 MiB at 20,000 items), nor OpenCC's
     dictionaries (~27 MiB).
 
-    `when_told`: the process starts now but converts only once `start()` is called (the preview's
-    quick rebuild starts it as it begins, and tells it once its pages are written): a Python with
-    the converter ready is there when the pages are."""
+    `when_told`: the process starts now, loads what it needs, and converts only once told that the
+    pages are written (`pages_written()`): the preview starts one while it waits for the editor's
+    save, so that a quick rebuild finds it ready (plugins/editions, get_ready_for_quick_rebuild)."""
 
     def __init__(self, output: str, rewriter: LinkRewriter, cache_folder: str | None, changes: dict | None = None,
                  same_files: bool = False, when_told: bool = False):
         options = dict(output=output, rewriter={**asdict(rewriter), "shared": sorted(rewriter.shared)},
                        cache_folder=cache_folder, changes=changes, same_files=same_files, when_told=when_told)
         self.process = PluginProcess("editions.converting", options, stdin=subprocess.PIPE if when_told else None)
-        self.when_told = when_told
 
-    def start(self) -> None:
-        self.process.tell({})
+    def pages_written(self) -> None:
+        try:
+            self.process.tell({})
+        except BrokenPipeError:
+            pass  # it ended while it waited: outcome() says why
 
     def outcome(self) -> Outcome:
         return Outcome(**self.process.answer())

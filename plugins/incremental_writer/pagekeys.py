@@ -58,6 +58,8 @@ from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
+from portal_model import file_time_and_size
+
 log = logging.getLogger(__name__)
 
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "babel")
@@ -285,18 +287,12 @@ class Fingerprints:
         Its address is made from its slug, date and language, given by the file or assigned
         across files (slug numbering): the URL (kept by portal_model) tells them all. Not
         `save_as`, which Pelican formats anew on every read, from the same values.
-        The file's time and size are the content check's when it has them (plugins/strict_content:
-        the build's PORTAL_SOURCES), as Pelican's content cache takes them.
+        The file's time and size are the content check's, as Pelican's content cache takes them.
         """
-        source = item.settings.get("PORTAL_SOURCES", {}).get(item.source_path)
-        if getattr(source, "modified", None) is not None:
-            modified, size = source.modified, source.size
-        else:
-            try:
-                status = os.stat(item.source_path)
-            except (OSError, TypeError):
-                return None
-            modified, size = status.st_mtime, status.st_size
+        found = file_time_and_size(item.settings, item.source_path)
+        if found is None:
+            return None
+        modified, size = found
         return f"{modified!r}:{size}:{item.url}:{getattr(item, 'slug', '')}"
 
 

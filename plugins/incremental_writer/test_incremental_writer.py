@@ -89,7 +89,8 @@ def test_keys_computed_by_the_workers_hold_for_the_next_builds(tmp_path):
 
     cached_build(content, output, tmp_path / "cache", **in_workers)
     assert len(before) > 50 and rewritten(before, output) == set()
-    # What the next build needs not read again: every item's digests, each reported by one worker.
+    # What the next build needs not read again: every item's digests, though each worker reports only
+    # those of the items whose own pages it keyed.
     manifest = json.loads(next((tmp_path / "cache").rglob(MANIFEST)).read_text(encoding="utf-8"))
     assert sorted(Path(source).name for source in manifest["items"]) == [f"item-{n}.md" for n in range(1, 7)]
 

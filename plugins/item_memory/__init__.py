@@ -35,6 +35,7 @@ from pelican.contents import Page
 from pelican.urlwrappers import URLWrapper
 
 from incremental_writer.pagekeys import settings_digest
+from portal_model.memory import shared_wrapper
 from strict_content.checked_files import identity
 
 # Items are remembered for each output folder (an edition's run writes its own: the English one
@@ -124,7 +125,8 @@ def wrapper_binder(settings):
     may add to an item's).
 
     Wrappers format their URLs with the settings they hold: a remembered one holds none (else it
-    would keep a whole build alive), and each copy of an item gets its own, as a fresh item does.
+    would keep a whole build alive), and the copies of one run share one per name, as fresh items
+    do (portal_model.memory.share_url_wrappers).
     """
     copies = {}  # by id: the attribute and its metadata entry stay one object
 
@@ -137,8 +139,9 @@ def wrapper_binder(settings):
         if isinstance(value, URLWrapper):
             wrapper = copies.get(id(value))
             if wrapper is None:
-                wrapper = copies[id(value)] = copy.copy(value)
+                wrapper = copy.copy(value)
                 wrapper.settings = settings
+                wrapper = copies[id(value)] = shared_wrapper(wrapper)
             return wrapper
         if isinstance(value, list) and value and isinstance(value[0], URLWrapper):
             if id(value) not in copies:

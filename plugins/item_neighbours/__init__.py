@@ -198,7 +198,7 @@ class KeptNeighbours:
     def link(self, lang: str, articles, limit: int) -> None:
         key = neighbours_key(articles, limit)
         kept = self.languages.get(lang)
-        if kept and kept["key"] == key:
+        if kept and kept["key"] == key and len(kept["related"]) == len(kept["by_field"]) == len(articles):
             link_by_position(articles, kept)
             return
         link_items(articles, limit)

@@ -429,6 +429,20 @@ class PluginProcess:
         self.process.communicate()
 
 
+def file_time_and_size(settings, path: str) -> tuple[float, int] | None:
+    """A content file's modification time (os.path.getmtime's) and size as the content check found
+    them (plugins/strict_content keeps them in the build's PORTAL_SOURCES: asking the file system
+    again costs a system call a file), or as they are now for a file it did not check; None if gone."""
+    source = settings.get("PORTAL_SOURCES", {}).get(path)
+    if getattr(source, "modified", None) is not None:
+        return source.modified, source.size
+    try:
+        status = os.stat(path)
+    except (OSError, TypeError):
+        return None
+    return status.st_mtime, status.st_size
+
+
 def kept_between_builds(settings, name: str) -> str | None:
     """Where a plugin keeps `name` from one build to the next (in CACHE_PATH); None when the site
     keeps nothing: like Pelican's content cache, only with CACHE_CONTENT on."""

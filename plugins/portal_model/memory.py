@@ -86,12 +86,16 @@ def shared_wrapper(wrapper):
 def share_url_wrappers(content) -> None:
     """At `content_object_init`, before Pelican formats the item's URL: its author, authors and
     tags become the objects every other item of this build with those names holds."""
-    attributes = vars(content)
-    if "author" in attributes:
-        attributes["author"] = shared_wrapper(attributes["author"])
+    attributes, metadata = vars(content), getattr(content, "metadata", {})
+    author = attributes.get("author")
+    if author is not None:
+        attributes["author"] = shared_wrapper(author)
+        if metadata.get("author") is author:  # an Author: header: attribute and metadata stay one object
+            metadata["author"] = attributes["author"]
     for name in ("authors", "tags"):
-        if attributes.get(name):
-            attributes[name] = [shared_wrapper(wrapper) for wrapper in attributes[name]]
+        wrappers = attributes.get(name)
+        if wrappers:
+            wrappers[:] = map(shared_wrapper, wrappers)  # in place: the metadata's list is the same
 
 
 @functools.cache

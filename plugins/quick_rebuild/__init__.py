@@ -168,10 +168,15 @@ def edited_item(kept: KeptBuild, path: str) -> tuple[object, bool]:
         return None, False  # not a published simplified item (anymore)
     sources, source_path = settings["PORTAL_SOURCES"], os.path.abspath(path)
     known = sources[source_path]
+    status = os.stat(path)  # before reading, as the check: a save made meanwhile is seen next time
     source, problems = check_alone(model_for(settings), path, "article")
     if source is None or problems or not words_only(known.meta, source.meta):
         return None, False
-    sources[source_path] = dataclasses.replace(known, meta=source.meta)  # what apply_source reads
+    # What apply_source reads, and the file's time that Pelican's content cache goes by
+    # (strict_content's share_file_stamps): with the last build's, a second save would be served
+    # the first one's text from the cache.
+    sources[source_path] = dataclasses.replace(known, meta=source.meta, modified=status.st_mtime,
+                                               size=status.st_size)
     fresh = read_alone(articles, path)
     if not (fresh.is_valid() and in_same_place(item, fresh)):
         sources[source_path] = known

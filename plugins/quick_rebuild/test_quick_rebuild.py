@@ -154,6 +154,16 @@ def test_an_edit_rewrites_only_the_feeds_whose_newest_items_include_the_item(tmp
     assert tree_differences(output, full) == []
 
 
+def test_an_item_saved_again_and_again_shows_its_latest_words_each_time(preview, tmp_path):
+    content, output, rebuild = preview
+    item = content / NEWS / "g60-one-network-licensing.md"
+    for words in ("第一次更正。", "第二次更正。", "第三次更正。"):
+        item.write_text(item.read_text(encoding="utf-8") + f"\n{words}\n", encoding="utf-8")
+        assert rebuild() == 1
+        assert words in soup(output, f"{NEWS}/g60-one-network-licensing/").text
+    assert same_as_full_build(content, output, tmp_path, "after-three-saves") == []
+
+
 def test_pages_rebuilt_quickly_are_rendered_again_by_the_next_full_build(preview, tmp_path):
     """Their recorded keys are the old text's: undoing the edit in a full build must not keep the new one."""
     content, output, rebuild = preview

@@ -322,14 +322,15 @@ def check_content(model) -> dict[str, Source]:
                                             ("page", "PAGE_PATHS", "PAGE_EXCLUDES")):
         for path in content_files(settings, settings[folders_key], settings.get(excludes_key, ())):
             status = os.stat(path)  # before reading: a later edit is seen next time
-            record = checked.record(path, kind, stamp(status)) if checked else None
+            file_stamp = stamp(status)
+            record = checked.record(path, kind, file_stamp) if checked else None
             if record:
                 source = Source(path, kind, record.meta, record.lang,
                                 fields=tuple(model.fields[key] for key in record.fields),
                                 provinces=tuple(model.provinces[key] for key in record.provinces),
                                 title_slug=record.title_slug, milestone_slug=record.milestone_slug,
                                 modified=status.st_mtime, size=status.st_size)
-                checked.keep(source, stamp(status), afresh=False)
+                checked.keep(source, file_stamp, afresh=False)
                 found.append(source)
             else:
                 found.append((path, kind, status))
@@ -543,7 +544,7 @@ def register():
     signals.initialized.connect(check_before_build)
     signals.initialized.connect(fast_reading.prepare)
     for generator_init in (signals.article_generator_init, signals.page_generator_init):
-        generator_init.connect(fast_reading.record_read_order)
+        generator_init.connect(fast_reading.list_checked_files_in_order)
         generator_init.connect(fast_reading.share_file_stamps)
     signals.all_generators_finalized.connect(fast_reading.finish)
     signals.article_generator_finalized.connect(fast_reading.release_cache)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pelican.urlwrappers import Author, Category, Tag
 
+from portal_model import file_time_and_size
 from portal_model.memory import return_freed_memory
 
 DEFAULT_MIN_FILES = 200
@@ -146,13 +147,13 @@ def uncached(settings, sources) -> list[str]:
         cache = os.path.join(settings["CACHE_PATH"], cache_name)
         written = os.path.getmtime(cache) if settings.get("LOAD_CONTENT_CACHE") and os.path.exists(cache) else None
         paths += [source.path for source in sources if source.kind == kind
-                  and (written is None or modification_time(source) >= written)]
+                  and (written is None or changed_since(settings, source.path, written))]
     return paths
 
 
-def modification_time(source) -> float:
-    """The file's modification time when the check read it (what os.path.getmtime gave then)."""
-    return source.modified if source.modified is not None else os.path.getmtime(source.path)
+def changed_since(settings, path: str, written: float) -> bool:
+    found = file_time_and_size(settings, path)
+    return found is None or found[0] >= written
 
 
 def share_file_stamps(generator) -> None:
@@ -162,30 +163,38 @@ def share_file_stamps(generator) -> None:
     the check is stamped with its time at the check, and so read again by the next build."""
     if generator.settings.get("CHECK_MODIFIED_METHOD") != "mtime":
         return
-    sources = generator.settings.get("PORTAL_SOURCES", {})
+    settings = generator.settings
 
     def checked_modification_time(path: str) -> float:
-        source = sources.get(path)
-        return modification_time(source) if source is not None else os.path.getmtime(path)
+        found = file_time_and_size(settings, path)
+        return found[0] if found else os.path.getmtime(path)  # gone: Pelican reports getmtime's error
 
     generator._filestamp_func = generator.readers._filestamp_func = checked_modification_time
 
 
-def record_read_order(generator) -> None:
-    """At `article_generator_init` / `page_generator_init`: note the order the generator will ask
-    for its files in. Pelican's get_files returns a set, iterated in an order of its own (string
-    hashes differ from one process to the next); the workers parse in that order, so the build
-    takes each result as it comes instead of waiting for a file at the end of the queue."""
+def list_checked_files_in_order(generator) -> None:
+    """At `article_generator_init` / `page_generator_init`: the generator reads only the files the
+    check saw, and the order it will ask for them in is noted.
+
+    A file saved between the check and Pelican's walk of the folders is left for the next build,
+    which checks it (the preview builds again for that save): nothing is published unchecked.
+    Pelican's get_files returns a set, iterated in an order of its own (string hashes differ from
+    one process to the next); the workers parse in that order, so the build takes each result as
+    it comes instead of waiting for a file at the end of the queue."""
     get_files = generator.get_files
 
-    def get_files_noting_order(*args, **kwargs):
+    def checked_files_noting_order(*args, **kwargs):
         files = get_files(*args, **kwargs)
+        sources = generator.settings.get("PORTAL_SOURCES")
+        if sources is not None:
+            unchecked = {name for name in files if os.path.abspath(os.path.join(generator.path, name)) not in sources}
+            files = files - unchecked if unchecked else files
         # The set is not changed before Pelican iterates it, so it iterates in this same order.
         order = generator.settings.setdefault(READ_ORDER, [])
         order += [os.path.abspath(os.path.join(generator.path, name)) for name in files]
         return files
 
-    generator.get_files = get_files_noting_order
+    generator.get_files = checked_files_noting_order
 
 
 def in_read_order(paths: list[str], asked: list[str]) -> list[str]:

@@ -230,6 +230,30 @@ def test_an_item_saved_again_while_a_build_reads_shows_its_new_words_on_the_next
     assert "b.md" not in {path.rsplit("/", 1)[-1] for path in read}
 
 
+def test_an_item_saved_after_the_check_waits_for_the_next_build_which_checks_it(tmp_path, monkeypatch):
+    import strict_content
+
+    content = tmp_path / "content"
+    check_content = strict_content.check_content
+
+    def editor_adds_a_file_during_the_build(model):
+        sources = check_content(model)
+        (content / "news" / "late-news.md").write_text(item(title="晚到的消息", fields="体育"), encoding="utf-8")
+        return sources
+
+    monkeypatch.setattr(strict_content, "check_content", editor_adds_a_file_during_the_build)
+    cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
+    output = build_site({"news/a.md": item(extra="Slug: a")}, tmp_path, **cached)
+    assert (output / "news" / "2018" / "a" / "index.html").exists()
+    assert "晚到的消息" not in (output / "index.html").read_text(encoding="utf-8")  # not published unchecked
+    monkeypatch.undo()
+    with pytest.raises(ContentProblems, match="未知领域"):  # checked now, and reported
+        build_site(content, tmp_path, **cached)
+    (content / "news" / "late-news.md").write_text(item(title="晚到的消息"), encoding="utf-8")
+    output = build_site(content, tmp_path, **cached)
+    assert soup(output, "news/2018/wan-dao-de-xiao-xi/").find("h1").get_text() == "晚到的消息"
+
+
 def test_the_preview_keeps_the_records_it_saved_until_another_build_replaces_the_file(tmp_path):
     import shutil
 
