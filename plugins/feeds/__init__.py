@@ -24,7 +24,7 @@ from lxml import etree
 from pelican import signals
 from pelican.generators import Generator
 
-from incremental_writer.pagekeys import build_inputs_digest, digest
+from incremental_writer.pagekeys import digest, run_inputs_digest
 from portal_model import (ITEM_EDITED_IN_PLACE, SHANGHAI, Term, kept_between_builds, model_for, remove_file,
                           write_if_changed, write_whole)
 from strict_content import XML_FORBIDDEN
@@ -382,7 +382,9 @@ class WrittenFeeds:
     def __init__(self, settings):
         self.output = settings["OUTPUT_PATH"]
         self.path = kept_between_builds(settings, WRITTEN_FEEDS)
-        self.build = build_inputs_digest(settings) + ",".join(version(name) for name in ("feedgen", "lxml"))
+        # Without a cache no key is kept, and none is compared: not worth reading the theme and plugins for.
+        self.build = (run_inputs_digest(settings) + ",".join(version(name) for name in ("feedgen", "lxml"))
+                      if self.path else "")
         self.previous = self.load(self.path)
         if self.previous:  # a build stopped half-way leaves no record of feeds it may have rewritten
             os.remove(self.path)

@@ -329,9 +329,21 @@ def build_inputs_digest(settings) -> str:
                             versions, settings_digest(settings)]))
 
 
+# This run's build_inputs_digest, in its settings (run state: left out of the settings' digest).
+BUILD_INPUTS = "PORTAL_BUILD_INPUTS"
+
+
+def run_inputs_digest(settings) -> str:
+    """build_inputs_digest, worked out once a run: the page keys and the feeds' (plugins/feeds) both
+    need it, and it reads every file of the theme and the plugins."""
+    if BUILD_INPUTS not in settings:
+        settings[BUILD_INPUTS] = build_inputs_digest(settings)
+    return settings[BUILD_INPUTS]
+
+
 class PageKeys:
     def __init__(self, settings):
-        self.build = build_inputs_digest(settings)
+        self.build = run_inputs_digest(settings)
         self.fingerprints = Fingerprints()
         self.variables: dict[str, tuple[str, ...] | None] = {}
         self.templates: dict[str, tuple[set[str], list[str | None]]] = {}

@@ -18,6 +18,7 @@ body, title or summary) change none of these. Working them out again took ~0.4 s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
@@ -145,11 +146,17 @@ def link_items(articles, limit: int) -> None:
                                         related_items(article, ranked_by_fields[fields], limit))
 
 
+@functools.cache
+def code_digest() -> str:
+    """This module's code, read once a process."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
+
+
 def neighbours_key(articles, limit: int) -> str:
     """What the neighbours of `articles` follow from: this module, the limit, and each item's file,
     date, slug and fields (their keys), in the order given (which breaks ties in time)."""
-    digest = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16)
-    digest.update(f"{limit}\n".encode())
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{code_digest()}\n{limit}\n".encode())
     for article in articles:
         fields = ",".join(getattr(field, "key", str(field)) for field in getattr(article, "fields", ()))
         digest.update(f"{article.source_path}\t{article.date.isoformat()}\t{article.slug}\t{fields}\n"

@@ -185,13 +185,13 @@ def list_checked_files_in_order(generator) -> None:
 
     def checked_files_noting_order(*args, **kwargs):
         files = get_files(*args, **kwargs)
+        paths = {name: os.path.abspath(os.path.join(generator.path, name)) for name in files}
         sources = generator.settings.get("PORTAL_SOURCES")
         if sources is not None:
-            unchecked = {name for name in files if os.path.abspath(os.path.join(generator.path, name)) not in sources}
+            unchecked = {name for name, path in paths.items() if path not in sources}
             files = files - unchecked if unchecked else files
         # The set is not changed before Pelican iterates it, so it iterates in this same order.
-        order = generator.settings.setdefault(READ_ORDER, [])
-        order += [os.path.abspath(os.path.join(generator.path, name)) for name in files]
+        generator.settings.setdefault(READ_ORDER, []).extend(paths[name] for name in files)
         return files
 
     generator.get_files = checked_files_noting_order
