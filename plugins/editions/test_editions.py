@@ -744,3 +744,36 @@ def test_a_translation_removed_between_builds_leaves_the_english_edition_as_a_cl
 
     assert not (site.output / "en" / ITEM).exists()
     assert site.differences_from_a_clean_build() == []
+
+
+def test_the_traditional_conversion_starts_before_the_pages_are_written_and_converts_what_the_build_changed(
+        tmp_path, monkeypatch):
+    # Python's start, OpenCC's dictionaries and the record of converted files are loaded while the
+    # build lists its items; the process learns what the build wrote once the root edition is there.
+    import editions
+    from editions import traditional
+
+    site = CachedSite(tmp_path, SITE)
+    page = site.output / CHINESE_ONLY / "index.html"
+    before = page.stat().st_mtime_ns
+    started, outcomes = [], []
+
+    class Recorded(traditional.TraditionalRun):
+        def __init__(self, *arguments, **options):
+            super().__init__(*arguments, **options)
+            started.append(page.stat().st_mtime_ns)
+
+        def outcome(self):
+            outcomes.append(super().outcome())
+            return outcomes[-1]
+
+    monkeypatch.setattr(editions, "TraditionalRun", Recorded)
+    edited = site.content / "news/2019/zh-only.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("备忘录。", "备忘录,共促发展。"), encoding="utf-8")
+    site.build()
+
+    assert started == [before], "one conversion, started before the edited page was written again"
+    assert page.stat().st_mtime_ns != before
+    assert "共促發展" in soup(site.output, f"zh-hant/{CHINESE_ONLY}").text
+    assert 1 <= outcomes[0].written < outcomes[0].files, "only the files the build changed"
+    assert site.differences_from_a_clean_build() == []

@@ -470,12 +470,16 @@ def write_traditional(output: str, rewriter: LinkRewriter, skipped: set[str],
     When the last run caught up with the build before it, only those files are looked at.
 
     `told`: called once the cache and the converter are loaded, before any file is looked at; it
-    returns when the files are there to convert, False if they never will be (then: None).
+    returns when the files are there to convert, with what the build changed if not known before
+    (`{"changes": …}`), or None if they never will be (then: None).
     """
     cache = ConvertedFiles(cache_folder, rewriter) if cache_folder else None
     converter = opencc.OpenCC(CONVERSION)
-    if told is not None and not told():
-        return None
+    if told is not None:
+        message = told()
+        if message is None:
+            return None
+        changes = message.get("changes", changes)
     target_root = os.path.join(output, rewriter.prefix)
     skipped = skipped | {rewriter.prefix.rstrip("/")}
     # The manifest is this output folder's: strict_content gives each its own CACHE_PATH.
@@ -522,8 +526,10 @@ class TraditionalRun:
     dictionaries (~27 MiB).
 
     `when_told`: the process starts now, loads what it needs, and converts only once told that the
-    pages are written (`pages_written()`): the preview starts one while it waits for the editor's
-    save, so that a quick rebuild finds it ready (plugins/editions, get_ready_for_quick_rebuild)."""
+    pages are written (`pages_written()`): a build starts one with its root run, so that Python's
+    start, OpenCC's dictionaries and the manifest are loaded on the core the reading of the items
+    leaves idle; the preview starts one while it waits for the editor's save, so that a quick
+    rebuild finds it ready (plugins/editions, get_ready_for_quick_rebuild)."""
 
     def __init__(self, output: str, rewriter: LinkRewriter, cache_folder: str | None, changes: dict | None = None,
                  same_files: bool = False, when_told: bool = False):
@@ -531,9 +537,10 @@ class TraditionalRun:
                        cache_folder=cache_folder, changes=changes, same_files=same_files, when_told=when_told)
         self.process = PluginProcess("editions.converting", options, stdin=subprocess.PIPE if when_told else None)
 
-    def pages_written(self) -> None:
+    def pages_written(self, changes: dict | None = None) -> None:
+        """`changes`: what the build wrote and removed, for a process started before it knew."""
         try:
-            self.process.tell({})
+            self.process.tell({} if changes is None else {"changes": changes})
         except BrokenPipeError:
             pass  # it ended while it waited: outcome() says why
 

@@ -87,17 +87,6 @@ def digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def refers_to_content(value) -> bool:
-    if type(value) in PLAIN:  # most values met: the strings inside fields, provinces …
-        return False
-    if isinstance(value, (list, tuple)):
-        return any(map(refers_to_content, value))
-    if isinstance(value, dict):
-        return any(map(refers_to_content, value.values()))
-    return isinstance(value, Content) or (dataclasses.is_dataclass(value) and not isinstance(value, type)
-                                          and refers_to_content(list(vars(value).values())))
-
-
 class Fingerprints:
     """Digests of template variables' values, memoised for the objects that live the whole build."""
 
@@ -110,11 +99,32 @@ class Fingerprints:
         self.active: set[int] = set()  # objects being digested, outermost first
         self.lasting: dict[int, tuple[object, str]] = {}  # other objects, for the whole build
         self.listing_pages: dict[tuple[int, int], tuple[Paginator, str]] = {}  # by paginator and number
+        self.referring: dict[int, tuple[object, bool]] = {}  # dataclass instances: refer to content?
+
+    def refers_to_content(self, value) -> bool:
+        if type(value) in PLAIN:  # most values met: the strings inside fields, provinces …
+            return False
+        if isinstance(value, (list, tuple)):
+            return any(map(self.refers_to_content, value))
+        if isinstance(value, dict):
+            return any(map(self.refers_to_content, value.values()))
+        if isinstance(value, Content):
+            return True
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return False
+        # Met on page after page (every item's fields and provinces are the registry's terms), and
+        # taken to keep their state while pages are written, as `of` takes every object but containers.
+        known = self.referring.get(id(value))
+        if known is None or known[0] is not value:
+            known = self.referring[id(value)] = (value, self.refers_to_content(list(vars(value).values())))
+        return known[1]
 
     def of(self, value, depth: int = 0) -> str:
         kind = type(value)
         if kind in PLAIN:  # most values: checked first, as this runs for every value of every page
             return repr(value)
+        if isinstance(value, Content):  # the next most: the items of lists, neighbours, related items
+            return self.content(value) if depth == 0 else self.face(value)
         if depth > 40:
             raise Unkeyed("nested too deeply")
         if isinstance(value, (bool, int, float, str, bytes)):
@@ -123,8 +133,6 @@ class Fingerprints:
             return f"{kind.__name__}({value.isoformat()})"
         if isinstance(value, tzinfo):
             return f"tz({value})"
-        if isinstance(value, Content):
-            return self.content(value) if depth == 0 else self.face(value)
         if isinstance(value, Page):  # memoised by paginator and number, not by object
             return self.listing_page(value, functools.partial(self.of, depth=depth + 1))
         if kind in CONTAINERS:
@@ -236,7 +244,7 @@ class Fingerprints:
         if known is None or known[0] is not item:
             _, own = self.own(item)
             references = {name: value for name, value in vars(item).items()
-                          if type(value) not in PLAIN and name not in CONTENT_NOT_OWN and refers_to_content(value)}
+                          if type(value) not in PLAIN and name not in CONTENT_NOT_OWN and self.refers_to_content(value)}
             known = (item, digest(own + self.of(references)))
             self.contents[id(item)] = known
         return known[1]
@@ -260,7 +268,7 @@ class Fingerprints:
             digests = (stored[1], stored[2])
         else:
             own = {name: value for name, value in self.attributes(item).items()
-                   if type(value) in PLAIN or not refers_to_content(value)}
+                   if type(value) in PLAIN or not self.refers_to_content(value)}
             own["url"], own["save_as"], own["summary"] = item.url, item.save_as, item.summary
             body = own.pop("_content", None)
             face = digest(self.of(own))
@@ -377,13 +385,13 @@ class PageKeys:
         return self.templates[name]
 
     def value_digest(self, name: str, value) -> str:
+        if type(value) in PLAIN:  # a setting, the page's file name …: digested with the whole key
+            return repr(value)
         shared = self.shared.get(name)
         if shared is not None and shared[0] is value:
             return shared[1]
-        fingerprint = self.fingerprints.value(value)
-        if type(value) not in PLAIN:
-            self.shared[name] = (value, fingerprint)
-        return fingerprint
+        self.shared[name] = shared = (value, self.fingerprints.value(value))
+        return shared[1]
 
     def asking_globals(self, environment_globals: dict) -> list[tuple[str, object]]:
         """The template environment's globals whose answer depends on the page asking (`page_digest`).
@@ -406,7 +414,9 @@ class PageKeys:
         environment_globals = template.environment.globals
         try:
             for name in names:
-                value = localcontext.get(name, environment_globals.get(name, MISSING))
+                value = localcontext.get(name, MISSING)
+                if value is MISSING:
+                    value = environment_globals.get(name, MISSING)
                 if value is not MISSING:
                     parts.append(f"{name}={self.value_digest(name, value)}")
             parts += [f"{name}@{value.page_digest(output_file)}"

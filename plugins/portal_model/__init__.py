@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import blinker
 from jinja2 import pass_context
 from pelican import signals
+from pelican.contents import Content
 
 from .changes import (changes_summary, list_applies, listed, note_removed, note_static_files, note_written, recorded,
                       remove_file, remove_page, start_recording, written_outside_a_build)
@@ -567,8 +568,34 @@ def freeze_urls(generators) -> None:
                 content.override_url = content.url
 
 
+def answer_own_relative_source_path() -> None:
+    """Pelican's `Content.get_relative_source_path()`, asked about the item's own file, answers with
+    the `relative_source_path` Pelican set from it in `__init__`.
+
+    Pelican works it out again (two `abspath` and a `relpath`) each time it formats the item's URL
+    or `save_as`, four times an item: ~0.3 s of a rebuild at 10,000 items. Neither the item's
+    `source_path` nor the run's PATH changes once the item exists. Asked about another file, it
+    works it out as before.
+    """
+    original = Content.get_relative_source_path
+    if getattr(original, "answers_own_path", False):
+        return
+
+    @functools.wraps(original)
+    def get_relative_source_path(self, source_path=None):
+        if not source_path:
+            known = self.__dict__.get("relative_source_path")
+            if known is not None:
+                return known
+        return original(self, source_path)
+
+    get_relative_source_path.answers_own_path = True
+    Content.get_relative_source_path = get_relative_source_path
+
+
 def register():
     share_item_attribute_names()
+    answer_own_relative_source_path()
     signals.content_object_init.connect(share_url_wrappers)
     signals.initialized.connect(install)
     signals.get_generators.connect(start_recording)

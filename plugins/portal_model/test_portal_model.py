@@ -118,6 +118,21 @@ def test_item_urls_are_the_ones_pelican_formats_and_are_formatted_once(tmp_path)
     assert (article.url, page.url) == ("news/2019/yi/", "about/")
 
 
+def test_an_items_own_relative_source_path_is_worked_out_once(tmp_path, monkeypatch):
+    portal_model.answer_own_relative_source_path()  # registered with the plugins; once is enough
+    settings = settings_for(tmp_path, tmp_path / "output")
+    article = Article("", metadata={"title": "一", "slug": "yi", "date": datetime(2019, 1, 3, tzinfo=SHANGHAI)},
+                      settings=settings, source_path=str(tmp_path / "news" / "yi.md"))
+    worked_out = []
+    monkeypatch.setattr("os.path.relpath", lambda *arguments: worked_out.append(arguments) or "elsewhere.md")
+    # Pelican's save_as and URL both ask for it, as the generators do; the answer is the one of __init__.
+    assert (article.get_relative_source_path(), article.save_as, article.url) == (
+        "news/yi.md", "news/2019/yi/index.html", "news/2019/yi/")
+    assert worked_out == []
+    assert article.get_relative_source_path(str(tmp_path / "pages" / "about.md")) == "elsewhere.md"
+    assert len(worked_out) == 1, "another file's path is worked out as before"
+
+
 def resident_mib() -> float:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
