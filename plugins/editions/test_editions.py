@@ -777,3 +777,35 @@ def test_the_traditional_conversion_starts_before_the_pages_are_written_and_conv
     assert "共促發展" in soup(site.output, f"zh-hant/{CHINESE_ONLY}").text
     assert 1 <= outcomes[0].written < outcomes[0].files, "only the files the build changed"
     assert site.differences_from_a_clean_build() == []
+
+
+def test_the_next_build_takes_the_compiled_templates_from_the_cache_and_compiles_an_edited_one(tmp_path, monkeypatch):
+    import jinja2
+
+    import editions
+
+    theme = shutil.copytree(ROOT / "theme", tmp_path / "theme")
+    content = write_content(tmp_path / "content", SITE)
+
+    def build_in_a_new_process():  # what one process compiled, the next has only from the cache
+        editions.COMPILED_TEMPLATES.compiled.clear()
+        return build_site(content, tmp_path, SEARCH_INDEX=False, THEME=str(theme),
+                          CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+
+    build_in_a_new_process()
+    compiled, compile_template = [], jinja2.Environment.compile
+
+    def counted(environment, source, name=None, *arguments, **options):
+        compiled.append(name)
+        return compile_template(environment, source, name, *arguments, **options)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    output = build_in_a_new_process()
+    assert compiled == []
+
+    page = theme / "templates" / "page.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<p>新版式</p>"),
+                    encoding="utf-8")
+    build_in_a_new_process()
+    assert "page.html" in compiled
+    assert "新版式" in soup(output, "about/").text and "新版式" in soup(output, "zh-hant/about/").text
