@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -28,7 +29,7 @@ from pelican import Pelican, signals
 
 from incremental_writer.pagekeys import BUILD_INPUTS
 from portal_model import (QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_between_builds, model_for,
-                          parse_datetime, remove_all_but, write_whole)
+                          parse_datetime, write_whole)
 from portal_model.memory import free_kept_builds
 
 from .catalogue import translations_for
@@ -115,11 +116,15 @@ class CompiledTemplates(BytecodeCache):
         code = self.compiled[bucket.key] = bucket.bytecode_to_string()
         path = self.kept(bucket)
         if path:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            # Templates compiled from other inputs are never asked for again.
-            prefix = os.path.basename(path).partition("-")[0]
-            remove_all_but(os.path.dirname(path), {name for name in os.listdir(os.path.dirname(path))
-                                                    if name.startswith(prefix)})
+            folder, name = os.path.split(path)
+            os.makedirs(folder, exist_ok=True)
+            # Templates compiled from other inputs are never asked for again. The writer's workers
+            # compile at the same time: each removes only those, and one may remove them first.
+            inputs = name.partition("-")[0]
+            for other in os.listdir(folder):
+                if not other.startswith(inputs):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(os.path.join(folder, other))
             write_whole(path, code)
 
 

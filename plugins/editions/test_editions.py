@@ -809,3 +809,31 @@ def test_the_next_build_takes_the_compiled_templates_from_the_cache_and_compiles
     build_in_a_new_process()
     assert "page.html" in compiled
     assert "新版式" in soup(output, "about/").text and "新版式" in soup(output, "zh-hant/about/").text
+
+
+def test_writers_compiling_at_once_each_remove_only_templates_of_other_inputs(tmp_path, monkeypatch):
+    # The writer's workers compile templates at the same time: one removes an outdated file first,
+    # the other finds it gone; neither touches what the other is writing.
+    import jinja2
+    from jinja2.bccache import Bucket
+
+    import editions
+    from incremental_writer.pagekeys import BUILD_INPUTS
+
+    compiled = editions.CompiledTemplates()
+    compiled.settings = {"CACHE_PATH": str(tmp_path), "CACHE_CONTENT": True, BUILD_INPUTS: "new"}
+    folder = tmp_path / editions.KEPT_TEMPLATES
+    folder.mkdir()
+    (folder / "old-page").write_bytes(b"compiled from other inputs")
+    (folder / "new-base.4242.partial").write_bytes(b"being written by the other worker")
+    remove = os.remove
+
+    def removed_by_the_other_worker_first(path):
+        remove(path)
+        remove(path)
+
+    monkeypatch.setattr(os, "remove", removed_by_the_other_worker_first)
+    bucket = Bucket(jinja2.Environment(), "article", "checksum")
+    bucket.code = compile("x = 1", "article.html", "exec")
+    compiled.dump_bytecode(bucket)
+    assert sorted(path.name for path in folder.iterdir()) == ["new-article", "new-base.4242.partial"]
