@@ -18,6 +18,7 @@ import functools
 import hashlib
 import logging
 import os
+import pickle
 import re
 import time
 from dataclasses import dataclass
@@ -85,9 +86,11 @@ class CompiledTemplates(BytecodeCache):
 
     Kept in CACHE_PATH too (compiling the theme took ~0.13 s of every build), under the digest
     of the root run's build inputs (plugins/incremental_writer: the plugins' code, the library
-    versions, the settings), which its page keys work out before any page is rendered: whatever
-    Jinja may fold into the code at compile time comes from those. Before that digest is known,
-    or without a cache, templates are compiled as Jinja does.
+    versions, the settings, JINJA_ENVIRONMENT's options and extensions among them), which its page
+    keys work out before any page is rendered: whatever Jinja may fold into the code at compile
+    time comes from those. Before that digest is known, or without a cache, templates are compiled
+    as Jinja does. The files are a help, never a need: one that cannot be read or written is
+    compiled again or left out.
     """
 
     def __init__(self):
@@ -103,29 +106,42 @@ class CompiledTemplates(BytecodeCache):
 
     def load_bytecode(self, bucket):
         code = self.compiled.get(bucket.key)
-        if code is None and (path := self.kept(bucket)):
-            try:
-                with open(path, "rb") as handle:
-                    code = self.compiled[bucket.key] = handle.read()
-            except OSError:
-                return  # never compiled with these inputs: Jinja compiles it
         if code is not None:
             bucket.bytecode_from_string(code)  # Jinja's own checks: its version, Python's, the source
+            return
+        path = self.kept(bucket)
+        if path is None:
+            return
+        try:
+            with open(path, "rb") as handle:
+                bucket.bytecode_from_string(handle.read())
+        except FileNotFoundError:
+            return  # never compiled with these inputs: Jinja compiles it
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()  # cut short, or unreadable: compiled again, and the file written anew
+            log.debug("editions: compiled template %s not used", path, exc_info=True)
 
     def dump_bytecode(self, bucket):
         code = self.compiled[bucket.key] = bucket.bytecode_to_string()
         path = self.kept(bucket)
         if path:
-            folder, name = os.path.split(path)
-            os.makedirs(folder, exist_ok=True)
-            # Templates compiled from other inputs are never asked for again. The writer's workers
-            # compile at the same time: each removes only those, and one may remove them first.
-            inputs = name.partition("-")[0]
-            for other in os.listdir(folder):
-                if not other.startswith(inputs):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(os.path.join(folder, other))
-            write_whole(path, code)
+            try:
+                keep_compiled(path, code)
+            except OSError:  # a full disk, a cache folder it may not write: the next build compiles it
+                log.debug("editions: compiled template %s not kept", path, exc_info=True)
+
+
+def keep_compiled(path: str, code: bytes) -> None:
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    # Templates compiled from other inputs are never asked for again. The writer's workers
+    # compile at the same time: each removes only those, and one may remove them first.
+    inputs = name.partition("-")[0]
+    for other in os.listdir(folder):
+        if not other.startswith(inputs):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, other))
+    write_whole(path, code)
 
 
 KEPT_TEMPLATES = "compiled-templates"
@@ -255,6 +271,7 @@ def prepare(pelican) -> None:
     if "EDITION" not in settings:  # the root run
         # A new build, not another edition's run inside one: the last build can go.
         free_kept_builds()
+        drop_started_conversions()
         COMPILED_TEMPLATES.settings = settings
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
@@ -368,7 +385,11 @@ def after_finalized(original_send):
 
     @functools.wraps(original_send)
     def send(sender, *args, **kwargs):
-        results = original_send(sender, *args, **kwargs)
+        try:
+            results = original_send(sender, *args, **kwargs)
+        except BaseException:  # refused content found in the output (strict_content) …: no edition to convert
+            drop_started_conversions()
+            raise
         build_other_editions(sender)
         return results
 
@@ -422,11 +443,16 @@ _started_with_root_run: dict[int, TraditionalRun] = {}
 def prestart_conversion(generator) -> None:
     """At `article_generator_pretaxonomy`."""
     settings = generator.settings
-    # The runs of one process follow one another: one still here is of a build that stopped half-way.
+    if current_edition(settings) is SIMPLIFIED and TRADITIONAL.key in other_editions(settings):
+        drop_started_conversions()
+        _started_with_root_run[id(settings)] = traditional_run(settings, when_told=True)
+
+
+def drop_started_conversions() -> None:
+    """The runs of one process follow one another: one still here is of a build that stopped half-way
+    (refused content, a failed plugin), which the preview survives. Ended at the next root run's start."""
     while _started_with_root_run:
         _started_with_root_run.popitem()[1].kill()
-    if current_edition(settings) is SIMPLIFIED and TRADITIONAL.key in other_editions(settings):
-        _started_with_root_run[id(settings)] = traditional_run(settings, when_told=True)
 
 
 def convert_traditional(settings, meanwhile=lambda: None, run: TraditionalRun | None = None) -> None:
@@ -443,7 +469,7 @@ def convert_traditional(settings, meanwhile=lambda: None, run: TraditionalRun | 
         outcome = run.outcome()
     except RuntimeError as failure:
         raise RuntimeError(f"繁体版没有转换完(the Traditional edition was not converted): {failure}") from None
-    log.info("editions: %s, %d files (%d written, %d removed), ready %.2f s after it started",
+    log.info("editions: %s, %d files (%d written, %d removed), ready %.2f s after the root edition was written",
              TRADITIONAL.key, outcome.files, outcome.written, outcome.removed, time.perf_counter() - started)
 
 

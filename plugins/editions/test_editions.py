@@ -756,12 +756,16 @@ def test_the_traditional_conversion_starts_before_the_pages_are_written_and_conv
     site = CachedSite(tmp_path, SITE)
     page = site.output / CHINESE_ONLY / "index.html"
     before = page.stat().st_mtime_ns
-    started, outcomes = [], []
+    started, told, outcomes = [], [], []
 
     class Recorded(traditional.TraditionalRun):
         def __init__(self, *arguments, **options):
             super().__init__(*arguments, **options)
             started.append(page.stat().st_mtime_ns)
+
+        def pages_written(self, changes=None):
+            told.append(changes)
+            super().pages_written(changes)
 
         def outcome(self):
             outcomes.append(super().outcome())
@@ -775,7 +779,9 @@ def test_the_traditional_conversion_starts_before_the_pages_are_written_and_conv
     assert started == [before], "one conversion, started before the edited page was written again"
     assert page.stat().st_mtime_ns != before
     assert "共促發展" in soup(site.output, f"zh-hant/{CHINESE_ONLY}").text
-    assert 1 <= outcomes[0].written < outcomes[0].files, "only the files the build changed"
+    # Told what the build wrote, it looks at those files alone instead of walking the output.
+    assert f"{CHINESE_ONLY}index.html" in told[0]["written"] and "about/index.html" not in told[0]["written"]
+    assert 1 <= outcomes[0].written < outcomes[0].files
     assert site.differences_from_a_clean_build() == []
 
 
@@ -787,10 +793,11 @@ def test_the_next_build_takes_the_compiled_templates_from_the_cache_and_compiles
     theme = shutil.copytree(ROOT / "theme", tmp_path / "theme")
     content = write_content(tmp_path / "content", SITE)
 
-    def build_in_a_new_process():  # what one process compiled, the next has only from the cache
+    def build_in_a_new_process(**settings):  # what one process compiled, the next has only from the cache
         editions.COMPILED_TEMPLATES.compiled.clear()
-        return build_site(content, tmp_path, SEARCH_INDEX=False, THEME=str(theme),
-                          CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+        # In this process: pages rendered by forked workers would compile out of the test's sight.
+        return build_site(content, tmp_path, SEARCH_INDEX=False, THEME=str(theme), PARALLEL_WRITING_MIN_PAGES=10**6,
+                          CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True, **settings)
 
     build_in_a_new_process()
     compiled, compile_template = [], jinja2.Environment.compile
@@ -809,6 +816,15 @@ def test_the_next_build_takes_the_compiled_templates_from_the_cache_and_compiles
     build_in_a_new_process()
     assert "page.html" in compiled
     assert "新版式" in soup(output, "about/").text and "新版式" in soup(output, "zh-hant/about/").text
+
+    # Compiled otherwise (JINJA_ENVIRONMENT's options), the pages are as a clean build has them.
+    unstripped = {**settings_for(content, output)["JINJA_ENVIRONMENT"], "trim_blocks": False, "lstrip_blocks": False}
+    build_in_a_new_process(JINJA_ENVIRONMENT=unstripped)
+    (tmp_path / "clean").mkdir()
+    clean = build_site(content, tmp_path / "clean", SEARCH_INDEX=False, THEME=str(theme), CACHE_CONTENT=False,
+                       JINJA_ENVIRONMENT=unstripped)
+    assert (output / "about/index.html").read_text(encoding="utf-8") == \
+        (clean / "about/index.html").read_text(encoding="utf-8")
 
 
 def test_writers_compiling_at_once_each_remove_only_templates_of_other_inputs(tmp_path, monkeypatch):
@@ -837,3 +853,25 @@ def test_writers_compiling_at_once_each_remove_only_templates_of_other_inputs(tm
     bucket.code = compile("x = 1", "article.html", "exec")
     compiled.dump_bytecode(bucket)
     assert sorted(path.name for path in folder.iterdir()) == ["new-article", "new-base.4242.partial"]
+
+
+def test_compiled_templates_cut_short_are_compiled_again(tmp_path):
+    import editions
+
+    content = write_content(tmp_path / "content", SITE)
+
+    def build_in_a_new_process():
+        editions.COMPILED_TEMPLATES.compiled.clear()
+        return build_site(content, tmp_path, SEARCH_INDEX=False, PARALLEL_WRITING_MIN_PAGES=10**6,
+                          CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+
+    output = build_in_a_new_process()
+    kept = list((tmp_path / "cache").rglob(f"{editions.KEPT_TEMPLATES}/*"))
+    assert kept
+    for path in kept:  # a disk that filled up while they were written
+        path.write_bytes(path.read_bytes()[:40])
+    (output / "about/index.html").unlink()
+    build_in_a_new_process()
+    assert "本站由长三角区域合作办公室主办" in soup(output, "about/").text
+    # Those of the templates this build rendered with (the others are compiled once a page needs them).
+    assert any(len(path.read_bytes()) > 40 for path in kept), "written anew"

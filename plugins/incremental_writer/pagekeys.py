@@ -70,8 +70,11 @@ CONTENT_NOT_OWN = NOT_OWN | {"metadata"}
 # Settings that are one run's state (content sources, pages written …) or say how to build, not what:
 # the preview's first build empties the output (DELETE_OUTPUT_DIRECTORY) and the next ones do not,
 # and remember their items (REMEMBER_ITEMS, plugins/item_memory).
-RUN_STATE = re.compile(r"^PORTAL($|_)|^(JINJA_ENVIRONMENT|LOAD_CONTENT_CACHE|CACHE_CONTENT|CACHE_PATH"
+RUN_STATE = re.compile(r"^PORTAL($|_)|^(LOAD_CONTENT_CACHE|CACHE_CONTENT|CACHE_PATH"
                        r"|DELETE_OUTPUT_DIRECTORY|REMEMBER_ITEMS)$|^PARALLEL_")
+# How Jinja compiles the templates (autoescape, trim_blocks, extensions …) counts; where it keeps
+# them compiled does not (plugins/editions' cache: an object whose contents grow during the build).
+NOT_CONFIGURATION = {"JINJA_ENVIRONMENT": ("bytecode_cache",)}
 # Links between content files are resolved when the page is rendered, from other items' URLs.
 INTRASITE_LINK = re.compile(r"[{|](?:filename|static|attach|index|tag|category|author)[|}]")
 MISSING = object()
@@ -311,8 +314,11 @@ def settings_digest(settings) -> str:
     for name in sorted(settings):
         if RUN_STATE.match(name):
             continue
+        value = settings[name]
+        if name in NOT_CONFIGURATION and isinstance(value, dict):
+            value = {key: item for key, item in value.items() if key not in NOT_CONFIGURATION[name]}
         try:
-            parts.append(f"{name}={fingerprints.of(settings[name])}")
+            parts.append(f"{name}={fingerprints.of(value)}")
         except Unkeyed:
             parts.append(f"{name}=?{type(settings[name]).__qualname__}")
     return digest("\n".join(parts))
