@@ -66,26 +66,49 @@ def build(c, content="content"):
     pelican(c, content)
 
 
+def stop_on_terminate() -> None:
+    """A SIGTERM (a service manager, `kill`) stops the task as Ctrl-C does, its server and builds with
+    it. Python's default ends this process alone, and the server went on holding the port."""
+    import signal
+
+    def interrupted(signal_number, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+
+
+def start_server(port) -> "subprocess.Popen":
+    """Pelican's server of the output, in a process of its own, that stops with the task."""
+    import subprocess
+    import time
+
+    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", OUTPUT])
+    stop_on_terminate()
+    time.sleep(1)
+    if server.poll() is not None:
+        sys.exit(f"端口 {port} 无法使用 (could not serve on port {port}): try --port 8001")
+    return server
+
+
 @task(build)
 def serve(c, port=PORT):
     """Build, then serve the site on http://127.0.0.1:8000/."""
     print(f"Serving on http://{HOST}:{port}/ — Ctrl-C to stop")
-    c.run(f"{PELICAN} --listen --bind {HOST} --port {port} -o {OUTPUT}", pty=sys.stdout.isatty())
+    # Not invoke's c.run: without a terminal, it passes Ctrl-C on as a character the server never reads.
+    server = start_server(port)
+    try:
+        server.wait()
+    finally:
+        server.terminate()
 
 
 @task
 def livereload(c, content="content", port=PORT):
     """Build and serve, then build again on every saved change: for previewing while writing."""
-    import subprocess
-    import time
-
     # A process of its own: in this one, Pelican's server would turn on the log of every page
     # written, and the builds fork workers while it handles requests.
-    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", OUTPUT])
+    server = start_server(port)
     try:
-        time.sleep(1)
-        if server.poll() is not None:
-            sys.exit(f"端口 {port} 无法使用 (could not serve on port {port}): try --port 8001")
         for refused in preview_builds(content, OUTPUT):
             if refused:
                 print(refused, file=sys.stderr)

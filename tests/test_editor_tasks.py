@@ -93,3 +93,46 @@ def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_pa
     item.write_text(correct, encoding="utf-8")
     assert next(preview) is None
     assert tree_differences(tmp_path / "preview", build_site(content, tmp_path / "clean", SEARCH_INDEX=False)) == []
+
+
+def answers(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_preview_and_its_server_stop_when_the_task_is_terminated(tmp_path):
+    # A service manager or `kill` sends SIGTERM, not Ctrl-C: the server must not go on holding the port.
+    import signal
+    import time
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    port = free_port()
+    task = subprocess.Popen([INVOKE, "--search-root", str(ROOT), "livereload", "--content", str(content),
+                             "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not answers(port) and time.monotonic() < deadline and task.poll() is None:
+            time.sleep(0.5)
+        assert answers(port), "the preview serves the site"
+        task.send_signal(signal.SIGTERM)
+        task.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while answers(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not answers(port), "the server stopped with the task"
+    finally:
+        task.kill()
