@@ -4,6 +4,7 @@ Run through python3 on a fresh machine, this file first creates `.venv/` with
 the pinned dependencies of pyproject.toml, then hands over to invoke.
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -77,17 +78,22 @@ def stop_on_terminate() -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
-def start_server(port) -> "subprocess.Popen":
-    """Pelican's server of the output, in a process of its own, that stops with the task."""
+@contextlib.contextmanager
+def serving(port):
+    """Pelican's server of the output, in a process of its own, for as long as the block runs: it
+    stops with the task, however the task ends (Ctrl-C, SIGTERM, a failure)."""
     import subprocess
     import time
 
-    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", OUTPUT])
     stop_on_terminate()
-    time.sleep(1)
-    if server.poll() is not None:
-        sys.exit(f"端口 {port} 无法使用 (could not serve on port {port}): try --port 8001")
-    return server
+    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", OUTPUT])
+    try:
+        time.sleep(1)
+        if server.poll() is not None:
+            sys.exit(f"端口 {port} 无法使用 (could not serve on port {port}): try --port 8001")
+        yield server
+    finally:
+        server.terminate()
 
 
 @task(build)
@@ -95,11 +101,8 @@ def serve(c, port=PORT):
     """Build, then serve the site on http://127.0.0.1:8000/."""
     print(f"Serving on http://{HOST}:{port}/ — Ctrl-C to stop")
     # Not invoke's c.run: without a terminal, it passes Ctrl-C on as a character the server never reads.
-    server = start_server(port)
-    try:
+    with serving(port) as server:
         server.wait()
-    finally:
-        server.terminate()
 
 
 @task
@@ -107,13 +110,10 @@ def livereload(c, content="content", port=PORT):
     """Build and serve, then build again on every saved change: for previewing while writing."""
     # A process of its own: in this one, Pelican's server would turn on the log of every page
     # written, and the builds fork workers while it handles requests.
-    server = start_server(port)
-    try:
+    with serving(port):
         for refused in preview_builds(content, OUTPUT):
             if refused:
                 print(refused, file=sys.stderr)
-    finally:
-        server.terminate()
 
 
 def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"),

@@ -115,6 +115,7 @@ def free_port() -> int:
 
 def test_the_preview_and_its_server_stop_when_the_task_is_terminated(tmp_path):
     # A service manager or `kill` sends SIGTERM, not Ctrl-C: the server must not go on holding the port.
+    # `serve` runs its server the same way (tasks.serving), after building the repository's own content.
     import signal
     import time
 
@@ -136,3 +137,27 @@ def test_the_preview_and_its_server_stop_when_the_task_is_terminated(tmp_path):
         assert not answers(port), "the server stopped with the task"
     finally:
         task.kill()
+
+
+def test_the_server_stops_if_the_task_is_stopped_while_it_checks_the_server_started(tmp_path, monkeypatch):
+    # Ctrl-C, or SIGTERM (made the same by the task), in the second the task waits to see the server up.
+    import time
+
+    import pytest
+
+    server = tmp_path / "server"
+    server.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    server.chmod(0o755)
+    monkeypatch.setattr(tasks, "PELICAN", str(server))
+    started, start = [], subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda *arguments, **options: started.append(
+        start(*arguments, **options)) or started[-1])
+
+    def stopped(seconds):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as waiting:
+        waiting.setattr(time, "sleep", stopped)
+        with pytest.raises(KeyboardInterrupt), tasks.serving(free_port()):
+            pass
+    assert started[0].wait(timeout=5) is not None, "the server ended with the task"
