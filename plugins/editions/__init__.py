@@ -425,7 +425,8 @@ def build_other_editions(pelican) -> None:
 
 
 def traditional_run(settings, same_files: bool = False, when_told: bool = False) -> TraditionalRun:
-    """Told when the pages are written: what the build changed is told then (`pages_written`)."""
+    """With `when_told`, what the build changed is told with the news that the pages are written
+    (`pages_written`): it is not known before."""
     return TraditionalRun(settings["OUTPUT_PATH"], traditional_rewriter(settings),
                           kept_between_builds(settings, TRADITIONAL.folder),
                           None if same_files or when_told else changes_summary(settings), same_files, when_told)

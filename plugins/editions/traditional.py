@@ -526,9 +526,9 @@ class TraditionalRun:
     dictionaries (~27 MiB).
 
     `when_told`: the process starts now, loads what it needs, and converts only once told that the
-    pages are written (`pages_written()`): a build starts one with its root run, so that Python's
-    start, OpenCC's dictionaries and the manifest are loaded on the core the reading of the items
-    leaves idle; the preview starts one while it waits for the editor's save, so that a quick
+    pages are written (`pages_written()`): a build starts one once its items are read, so that
+    Python's start, OpenCC's dictionaries and the manifest are loaded on the core the build leaves
+    idle while it makes its lists; the preview starts one while it waits for the editor's save, so that a quick
     rebuild finds it ready (plugins/editions, get_ready_for_quick_rebuild)."""
 
     def __init__(self, output: str, rewriter: LinkRewriter, cache_folder: str | None, changes: dict | None = None,
