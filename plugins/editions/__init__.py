@@ -96,6 +96,17 @@ class CompiledTemplates(BytecodeCache):
     def __init__(self):
         self.compiled: dict[str, bytes] = {}
         self.settings: dict | None = None  # the root run's (prepare)
+        self.options = ""  # JINJA_ENVIRONMENT's, as the templates in `compiled` were compiled with
+
+    def for_build(self, settings) -> None:
+        """At the root run's start. The preview reads its settings again for every build: templates
+        compiled in this process with other Jinja options are not used."""
+        self.settings = settings
+        options = repr(sorted((name, repr(value)) for name, value in settings["JINJA_ENVIRONMENT"].items()
+                              if name != "bytecode_cache"))
+        if options != self.options:
+            self.compiled.clear()
+            self.options = options
 
     def kept(self, bucket) -> str | None:
         """The file of the bucket's template compiled by an earlier build of the same inputs."""
@@ -272,7 +283,7 @@ def prepare(pelican) -> None:
         # A new build, not another edition's run inside one: the last build can go.
         free_kept_builds()
         drop_started_conversions()
-        COMPILED_TEMPLATES.settings = settings
+        COMPILED_TEMPLATES.for_build(settings)
         settings["EDITION"] = SIMPLIFIED.key
         settings["EDITIONS_SITEURL"] = settings.get("SITEURL", "")
         settings["EDITIONS_ABSOLUTE_URL"] = model_for(settings).absolute_url("")

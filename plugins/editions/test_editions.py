@@ -825,6 +825,14 @@ def test_the_next_build_takes_the_compiled_templates_from_the_cache_and_compiles
                        JINJA_ENVIRONMENT=unstripped)
     assert (output / "about/index.html").read_text(encoding="utf-8") == \
         (clean / "about/index.html").read_text(encoding="utf-8")
+    # The same in one process (the preview reads its settings again for every build).
+    build_site(content, tmp_path, SEARCH_INDEX=False, THEME=str(theme), PARALLEL_WRITING_MIN_PAGES=10**6,
+               CACHE_PATH=str(tmp_path / "cache"), LOAD_CONTENT_CACHE=True)
+    (tmp_path / "clean-stripped").mkdir()
+    editions.COMPILED_TEMPLATES.compiled.clear()  # the clean build as a new process makes it
+    clean = build_site(content, tmp_path / "clean-stripped", SEARCH_INDEX=False, THEME=str(theme), CACHE_CONTENT=False)
+    assert (output / "about/index.html").read_text(encoding="utf-8") == \
+        (clean / "about/index.html").read_text(encoding="utf-8")
 
 
 def test_writers_compiling_at_once_each_remove_only_templates_of_other_inputs(tmp_path, monkeypatch):
