@@ -28,7 +28,7 @@ import blinker
 from jinja2 import BytecodeCache
 from pelican import Pelican, signals
 
-from incremental_writer.pagekeys import BUILD_INPUTS
+from incremental_writer.pagekeys import BUILD_INPUTS, configured
 from portal_model import (QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_between_builds, model_for,
                           parse_datetime, write_whole)
 from portal_model.memory import free_kept_builds
@@ -96,14 +96,13 @@ class CompiledTemplates(BytecodeCache):
     def __init__(self):
         self.compiled: dict[str, bytes] = {}
         self.settings: dict | None = None  # the root run's (prepare)
-        self.options = ""  # JINJA_ENVIRONMENT's, as the templates in `compiled` were compiled with
+        self.options: dict | None = None  # JINJA_ENVIRONMENT's, as the templates in `compiled` were compiled with
 
     def for_build(self, settings) -> None:
         """At the root run's start. The preview reads its settings again for every build: templates
         compiled in this process with other Jinja options are not used."""
         self.settings = settings
-        options = repr(sorted((name, repr(value)) for name, value in settings["JINJA_ENVIRONMENT"].items()
-                              if name != "bytecode_cache"))
+        options = configured(settings, "JINJA_ENVIRONMENT")
         if options != self.options:
             self.compiled.clear()
             self.options = options
@@ -423,7 +422,7 @@ def build_other_editions(pelican) -> None:
             log.info("editions: %s built in %.2f s", ENGLISH.key, time.perf_counter() - started)
 
     if TRADITIONAL.key in wanted:
-        run = _started_with_root_run.pop(id(settings), None)
+        run = _started_with_root_run.pop() if _started_with_root_run else None
         if run is not None:
             run.pages_written(changes_summary(settings))
         # The English run writes under en/ and the shared static/, which the conversion leaves
@@ -449,7 +448,7 @@ def traditional_run(settings, same_files: bool = False, when_told: bool = False)
 # index's process starting, it slowed the build's reading; not later: beside the search index of an
 # edited item's period (plugins/incremental_writer writes its page ahead), it slowed the writing.
 # Told what the build changed once the pages are written.
-_started_with_root_run: dict[int, TraditionalRun] = {}
+_started_with_root_run: list[TraditionalRun] = []
 
 
 def prestart_conversion(generator) -> None:
@@ -457,14 +456,18 @@ def prestart_conversion(generator) -> None:
     settings = generator.settings
     if current_edition(settings) is SIMPLIFIED and TRADITIONAL.key in other_editions(settings):
         drop_started_conversions()
-        _started_with_root_run[id(settings)] = traditional_run(settings, when_told=True)
+        _started_with_root_run.append(traditional_run(settings, when_told=True))
+
+
+def drop_waiting(runs: list[TraditionalRun]) -> None:
+    while runs:
+        runs.pop().kill()
 
 
 def drop_started_conversions() -> None:
     """The runs of one process follow one another: one still here is of a build that stopped half-way
     (refused content, a failed plugin), which the preview survives. Ended at the next root run's start."""
-    while _started_with_root_run:
-        _started_with_root_run.popitem()[1].kill()
+    drop_waiting(_started_with_root_run)
 
 
 def convert_traditional(settings, meanwhile=lambda: None, run: TraditionalRun | None = None) -> None:
@@ -502,8 +505,7 @@ def get_ready_for_quick_rebuild(settings) -> None:
 
 
 def drop_quick_conversion(*_, **__) -> None:
-    while _ready_for_quick_rebuild:
-        _ready_for_quick_rebuild.pop().kill()
+    drop_waiting(_ready_for_quick_rebuild)
 
 
 def rewrite_other_editions(pelican) -> None:

@@ -307,6 +307,14 @@ class Fingerprints:
         return f"{modified!r}:{size}:{item.url}:{getattr(item, 'slug', '')}"
 
 
+def configured(settings, name: str):
+    """The setting as it counts for what is built (JINJA_ENVIRONMENT less its bytecode cache)."""
+    value = settings[name]
+    if name in NOT_CONFIGURATION and isinstance(value, dict):
+        value = {key: item for key, item in value.items() if key not in NOT_CONFIGURATION[name]}
+    return value
+
+
 def settings_digest(settings) -> str:
     """Configuration only: one run's state (sources, pages written …) is left out."""
     fingerprints = Fingerprints()
@@ -314,9 +322,7 @@ def settings_digest(settings) -> str:
     for name in sorted(settings):
         if RUN_STATE.match(name):
             continue
-        value = settings[name]
-        if name in NOT_CONFIGURATION and isinstance(value, dict):
-            value = {key: item for key, item in value.items() if key not in NOT_CONFIGURATION[name]}
+        value = configured(settings, name)
         try:
             parts.append(f"{name}={fingerprints.of(value)}")
         except Unkeyed:
