@@ -23,10 +23,21 @@ Slug: outpatient-settlement
 异地就医的老人不用再垫钱了。
 """
 
+ITEM_WITHOUT_SUMMARY = """\
+Title: 长三角异地门诊结算扩面
+Date: 2019-07-09
+Fields: livelihood
+Slug: outpatient-expansion
+
+试点城市和定点医疗机构的数量不断增加。
+
+出发前先办理备案。
+"""
+
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    return build_site({"news/item.md": ITEM, "pages/about.md": "Title: 关于\nSlug: about\n\n关于本站。\n"},
+    return build_site({"news/item.md": ITEM, "news/no-summary.md": ITEM_WITHOUT_SUMMARY, "pages/about.md": "Title: 关于\nSlug: about\n\n关于本站。\n"},
                       tmp_path_factory.mktemp("tiny"))
 
 
@@ -40,6 +51,14 @@ def test_item_page_shows_date_source_fields_and_provinces_as_links(tiny):
     assert links == {"交通": "/fields/transport/", "民生": "/fields/livelihood/",
                      "上海": "/provinces/shanghai/", "安徽": "/provinces/anhui/"}
     assert page.select_one(".item-head .lead").get_text() == "异地就医门诊费用可以直接结算。"
+
+
+def test_item_without_summary_shows_its_first_paragraph_once(tiny):
+    page = soup(tiny, "news/2019/outpatient-expansion/")
+    assert page.select_one(".item-head .lead") is None
+    assert page.get_text().count("试点城市和定点医疗机构的数量不断增加。") == 1
+    # Its first paragraph still describes it to search engines and in lists.
+    assert page.select_one('meta[name="description"]')["content"] == "试点城市和定点医疗机构的数量不断增加。"
 
 
 def test_item_page_has_canonical_open_graph_and_news_article_json_ld(tiny):

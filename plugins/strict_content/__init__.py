@@ -420,6 +420,7 @@ class MetaStandIn(Preprocessor):
         return lines
 
 
+SUMMARY_FROM_BODY = "summary_from_body"  # metadata: the summary is the first paragraph, not Summary:
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
@@ -451,6 +452,8 @@ def apply_source(instance) -> None:
     instance.provinces = list(source.provinces)
     instance.milestone = source.meta.get("milestone", "").strip()
     if "summary" not in instance.metadata:
+        # Marked, so that the item's page does not show its first paragraph twice (article.html).
+        instance.metadata[SUMMARY_FROM_BODY] = True
         instance.metadata["summary"] = derived_summary(
             instance._content, model_for(instance.settings).settings.get("SUMMARY_MAX_CHARS", 120))
 
