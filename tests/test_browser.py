@@ -110,6 +110,19 @@ def test_on_a_phone_the_first_news_is_on_the_first_screen_and_the_menus_scroll_i
     context.close()
 
 
+def test_on_a_phone_each_action_plan_task_reads_across_the_screen(browser, base_url):
+    """Not a table squeezed to the screen, a task's title one character a line."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + "/action-plan/tasks/")
+    title = page.locator(".plan-table tbody th a").first.bounding_box()
+    assert title["width"] > 200 and title["height"] < 80
+    lead = page.locator(".plan-table tbody td[data-label]").nth(2)
+    assert lead.evaluate("cell => getComputedStyle(cell, '::before').content").startswith('"牵头')
+    assert fits_width(page)
+    context.close()
+
+
 def test_large_text_mode_switches_on_persists_across_pages_and_switches_off(page, base_url):
     page.goto(base_url + "/")
     toggle = page.get_by_role("button", name="大字高对比")
