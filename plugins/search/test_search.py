@@ -522,6 +522,14 @@ def test_an_english_query_finds_the_english_item(page, base_url):
 
 
 @pytest.mark.browser
+def test_the_english_search_page_says_what_it_searches_and_counts_in_english(page, base_url):
+    page.goto(f"{base_url}/en/search/?q=medical+bills")
+    assert len(results(page)) == 1
+    assert page.inner_text("[data-search-status]") == "1 result for “medical bills”."
+    assert "Chinese news is searched in the Chinese edition" in page.inner_text("main")
+
+
+@pytest.mark.browser
 def test_more_results_by_keyboard_moves_focus_to_the_first_new_result(page, base_url):
     page.goto(f"{base_url}/search/?q=长三角")
     assert len(results(page)) == 10

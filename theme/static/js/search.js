@@ -256,9 +256,9 @@ async function start() {
       const results = await find(index.pagefind, query, chosenFilters());
       if (request !== latest) { return; }
       pending = results;
-      status.textContent = results.length
-        ? message("found", { count: results.length, query })
-        : message("none", { query });
+      // One result is said apart: English has "1 result", not "1 results".
+      const found = results.length === 1 ? "found-one" : "found";
+      status.textContent = results.length ? message(found, { count: results.length, query }) : message("none", { query });
       await showMore(false);
     } catch (error) {
       // A part of the index could not be fetched (the connection dropped, say).
