@@ -213,6 +213,13 @@ def test_traditional_pages_are_converted_at_the_same_urls(site):
     assert "科创走廊" not in str(page)
 
 
+@pytest.mark.parametrize("edition, title", [("", "中国长三角 — 长三角区域合作办公室"),
+                                            ("zh-hant/", "中國長三角 — 長三角區域合作辦公室"),
+                                            ("en/", "China Yangtze River Delta — Yangtze River Delta Regional Cooperation Office")])
+def test_each_home_page_is_titled_in_its_own_language_with_the_office_that_runs_it(site, edition, title):
+    assert soup(site, edition).title.get_text() == title
+
+
 def test_traditional_links_stay_in_the_traditional_edition(site):
     page = soup(site, "zh-hant/" + ITEM)
     for tag in page.find_all(href=True) + page.find_all(src=True) + page.find_all(action=True):
