@@ -33,7 +33,10 @@ SITE = {
         Slug: g60-licensing
 
         九个城市的企业在家门口就能办理科创走廊沿线的营业执照。另见[仅中文的消息]({filename}../2019/zh-only.md)。
+
+        ![长三角地图]({static}/images/长三角地图.png)
         """,
+    "images/长三角地图.png": b"\x89PNG\r\n",
     "news/2018/g60.en.md": """
         Title: G60 corridor business licences go online
         Date: 2018-01-12 09:00
@@ -220,6 +223,14 @@ def test_each_home_page_is_titled_in_its_own_language_with_the_office_that_runs_
     assert soup(site, edition).title.get_text() == title
 
 
+def test_a_traditional_page_shows_an_image_named_in_chinese(site):
+    from urllib.parse import unquote
+
+    (image,) = soup(site, "zh-hant/" + ITEM).select(".content img")
+    assert image["alt"] == "長三角地圖"
+    assert (site / unquote(image["src"]).lstrip("/")).is_file()
+
+
 def test_traditional_links_stay_in_the_traditional_edition(site):
     page = soup(site, "zh-hant/" + ITEM)
     for tag in page.find_all(href=True) + page.find_all(src=True) + page.find_all(action=True):
@@ -227,7 +238,7 @@ def test_traditional_links_stay_in_the_traditional_edition(site):
         if tag.get("hreflang") or not url.startswith(("/", BASE)) or url.startswith("//"):
             continue
         path = url.removeprefix(BASE.rstrip("/"))
-        assert path.startswith(("/zh-hant/", "/static/")), (tag.name, url)
+        assert path.startswith(("/zh-hant/", "/static/", "/images/")), (tag.name, url)  # theme, images: shared
     content_link = page.select_one(".content a")
     assert content_link["href"] == "/zh-hant/" + CHINESE_ONLY
     assert page.select_one('link[rel="canonical"]')["href"] == BASE + "zh-hant/" + ITEM
@@ -328,6 +339,21 @@ def test_conversion_piece_by_piece_equals_converting_the_whole_file(folder):
         assert conversion.converted(text, folder) == REWRITER.rewrite(converter.convert(text), folder)
     if folder == "news/2019/a":  # the chrome was converted with the first page only
         assert sum("长三角" in text for text in calls) == 1
+
+
+def test_addresses_with_chinese_characters_are_not_converted_with_the_text():
+    """A file an editor named in Chinese keeps its name; OpenCC would make it 長三角地圖.png."""
+    from editions import traditional
+
+    conversion = traditional.Conversion(traditional.opencc.OpenCC(traditional.CONVERSION), REWRITER, None)
+    page = ('<p>长三角地图</p>\n<img src="/images/长三角地图.png" alt="长三角地图">\n'
+            '<meta property="og:image" content="http://localhost:8000/images/长三角地图.png">\n'
+            '<a href="https://中国政府网.政务/发展/">中国政府网</a>\n<a href="/news/x/">发展</a>')
+    for folder in ("news/2019/a", ""):
+        assert conversion.converted(page, folder) == (
+            '<p>長三角地圖</p>\n<img src="/images/%E9%95%BF%E4%B8%89%E8%A7%92%E5%9C%B0%E5%9B%BE.png" alt="長三角地圖">\n'
+            '<meta property="og:image" content="http://localhost:8000/images/%E9%95%BF%E4%B8%89%E8%A7%92%E5%9C%B0%E5%9B%BE.png">\n'
+            '<a href="https://xn--fiqs8sirgfmhq98a.xn--zfr164b/%E5%8F%91%E5%B1%95/">中國政府網</a>\n<a href="/zh-hant/news/x/">發展</a>')
 
 
 def test_a_site_below_a_folder_keeps_its_folder():

@@ -9,6 +9,7 @@ editions and everything that is not converted stay shared at their own URLs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
+from urllib.parse import quote, urlsplit
 
 import opencc
 
@@ -37,9 +39,10 @@ LANGUAGE_TAGS = {"zh-CN": "zh-Hant", "zh_CN": "zh_TW"}
 # zh-CN or zh_CN as a whole word.
 LANGUAGE_TAG = re.compile(r"zh(?<!\wzh)[-_]CN\b")
 # URL attributes in HTML and XML (also <?xml-stylesheet href="…"?>): white space, then href,
-# src, action, poster or data-…, ="value". data-… has no fixed width: a pattern of its own.
-URL_ATTRIBUTES = (re.compile(r'(=")(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter="))([^"]*)"'),
-                  re.compile(r'(data-(?<=\sdata-)[a-z-]+=")([^"]*)"'))
+# src, action or poster ="value"; or data-…="value" (no fixed width: a pattern of its own).
+ADDRESS_ATTRIBUTE = re.compile(r'(=")(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter="))([^"]*)"')
+# Not every data-… value is an address (data-label="专题"): only those that read as one are moved.
+DATA_ATTRIBUTE = re.compile(r'(data-(?<=\sdata-)[a-z-]+=")([^"]*)"')
 # Links of the edition switcher and the hreflang alternates name their edition: never moved.
 HREFLANG_TAG = re.compile(r"<(?:a|link)\b[^<>]*\shreflang=\"[^\"]*\"[^<>]*>")
 HREFLANG = 'hreflang="'
@@ -48,6 +51,16 @@ SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 class FolderNeeded(Exception):
     """A relative link, rewritten without the page's folder: where it points depends on it."""
+
+
+class AddressWithHan(Exception):
+    """A URL with Chinese characters (an image or file an editor named in Chinese): OpenCC
+    converted it with the text, so it names a file that does not exist. The text is converted
+    again with such URLs percent-encoded first (LinkRewriter.addresses_encoded)."""
+
+
+# Every printable ASCII character: percent-encoding leaves them, and so a URL's own %XX, as they are.
+URL_SAFE = "".join(map(chr, range(0x21, 0x7F)))
 
 
 def url_path(url: str) -> str:
@@ -134,12 +147,18 @@ class LinkRewriter:
         def attribute(match: re.Match) -> str:
             return match[1] + self.attribute_url(match[2], page_folder) + '"'
 
+        def address(match: re.Match) -> str:
+            if not match[2].isascii():
+                raise AddressWithHan(match[2])
+            return attribute(match)
+
         def absolute(match: re.Match) -> str:
+            if not match[1].isascii():
+                raise AddressWithHan(match[0])
             return self.absolute_base + self.moved(match[1])
 
         def part(segment: str) -> str:
-            for pattern in URL_ATTRIBUTES:
-                segment = pattern.sub(attribute, segment)
+            segment = DATA_ATTRIBUTE.sub(attribute, ADDRESS_ATTRIBUTE.sub(address, segment))
             # Absolute URLs anywhere: attributes, text, JSON, feed elements.
             segment = self.absolute_url.sub(absolute, segment)
             if self.feed_id:
@@ -153,6 +172,28 @@ class LinkRewriter:
             position = tag.end()
         pieces.append(part(text[position:]))
         return "".join(pieces)
+
+    def addresses_encoded(self, text: str) -> str:
+        """`text` with the Chinese characters of the URLs `rewrite` looks at percent-encoded: the
+        same addresses to a browser, and nothing OpenCC converts."""
+        def encoded(match: re.Match) -> str:
+            return ascii_url(match[0])
+
+        def encoded_attribute(match: re.Match) -> str:
+            return match[1] + ascii_url(match[2]) + '"'
+
+        return self.absolute_url.sub(encoded, ADDRESS_ATTRIBUTE.sub(encoded_attribute, text))
+
+
+def ascii_url(url: str) -> str:
+    """The same address in ASCII: a host in IDNA (中文.cn -> xn--…), the rest percent-encoded."""
+    if url.isascii():
+        return url
+    host = urlsplit(url).hostname or ""
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # no host IDNA can write: percent-encoded with the rest
+            url = url.replace(host, host.encode("idna").decode("ascii"), 1)
+    return quote(url, safe=URL_SAFE)
 
 
 def hreflang_tags(text: str):
@@ -343,6 +384,12 @@ class Conversion:
         return {}  # each worker's own; only pieces without relative links, the same on every page
 
     def converted(self, text: str, page_folder: str) -> str:
+        try:
+            return self.converted_as_is(text, page_folder)
+        except AddressWithHan:  # rare: converted again, those URLs encoded
+            return self.converted_as_is(self.rewriter.addresses_encoded(text), page_folder)
+
+    def converted_as_is(self, text: str, page_folder: str) -> str:
         if not page_folder or page_folder.partition("/")[0] in self.rewriter.shared:
             return self.rewriter.rewrite(self.converter.convert(text), page_folder)  # not like the others
         every = pieces(text)
