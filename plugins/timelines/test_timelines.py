@@ -337,3 +337,20 @@ def test_province_filter_in_place_and_readable_at_320px(site):
         assert page.url == f"{base}/timeline/transport/"
         assert len(page.locator("ol.timeline-events > li:visible").all()) == 4
         assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium")
+def test_back_after_leaving_a_filtered_timeline_shows_what_the_address_says(site):
+    with serve(site) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/timeline/")
+        page.click(".timeline-filter a[data-province=anhui]")
+        page.click(".timeline-fields a[href$='/timeline/transport/']")
+        page.wait_for_url(f"{base}/timeline/transport/")
+        page.go_back()  # the province's own page, loaded anew
+        assert page.locator("h1").inner_text() == "长三角一体化时间线 · 安徽"
+        page.go_back()
+        page.wait_for_url(f"{base}/timeline/")
+        page.wait_for_function("!document.querySelector('h1').textContent.includes('安徽')")
+        assert len(page.locator("ol.timeline-events > li:visible").all()) == len(page.locator("ol.timeline-events > li").all())

@@ -37,22 +37,30 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var root = filterableTimeline();
+    var shown = window.location.pathname;
+    // A province's page opened again by Back (filtered in place, then left) shares its history with
+    // the timeline it was filtered from: Back once more shows that timeline's address over this page.
+    // Whatever this page cannot show in place is loaded.
+    window.addEventListener("popstate", function (event) {
+      var path = event.state && event.state.timelinePath;
+      var link = root && path && linkFor(root, path);
+      if (link) {
+        apply(root, link);
+        shown = path;
+      } else if (window.location.pathname !== shown) {
+        window.location.reload();
+      }
+    });
     if (!root || !window.history.pushState) { return; }
-    var start = window.location.pathname;
-    window.history.replaceState({ timelinePath: start }, "");
+    window.history.replaceState({ timelinePath: shown }, "");
 
     root.querySelector(".timeline-filter").addEventListener("click", function (click) {
       var link = click.target.closest("a[data-province]");
       if (!link || click.ctrlKey || click.metaKey || click.shiftKey || click.button !== 0) { return; }
       click.preventDefault();
       apply(root, link);
-      window.history.pushState({ timelinePath: link.pathname }, "", link.href);
-    });
-
-    window.addEventListener("popstate", function (event) {
-      var path = event.state && event.state.timelinePath;
-      var link = path && linkFor(root, path);
-      if (link) { apply(root, link); }
+      shown = link.pathname;
+      window.history.pushState({ timelinePath: shown }, "", link.href);
     });
   });
 }());
