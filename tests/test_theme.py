@@ -172,6 +172,14 @@ def test_home_page_has_latest_news_a_block_per_field_and_links_to_every_field(si
     assert len(home.select('.field-tiles a[href^="/fields/"]')) == 7
 
 
+def test_a_reader_finds_their_province_from_the_home_page(site):
+    tiles = soup(site, "").select('.field-tiles a[href^="/provinces/"]')
+    assert [(a["href"], a.select_one(".field-name").get_text()) for a in tiles] == [
+        ("/provinces/shanghai/", "上海"), ("/provinces/jiangsu/", "江苏"),
+        ("/provinces/zhejiang/", "浙江"), ("/provinces/anhui/", "安徽")]
+    assert all(a.select_one(".field-count").get_text().endswith("条") for a in tiles)
+
+
 def test_no_inline_scripts_or_styles_so_a_strict_csp_holds(site):
     inline = {url_path: facts.inline for url_path in html_pages(site)
               if (facts := page_facts(page_file(site, url_path))).inline}
