@@ -79,6 +79,9 @@ KEPT_FIXES = "search-fixes"  # beside the cache file: KeptFixes
 
 START_TAG = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*>")
 ANY_TAG = re.compile(r"<[^>]*>")
+# Pagefind ends a paragraph with "." in its text, but not a heading: an excerpt from the title on
+# ran it into the text ("…在沪举行6月1日…"). The copy ends each heading not already ended so.
+HEADING_END = re.compile(r"(?<![.!?。！？])</h[1-6]>", re.IGNORECASE)
 HTML_LANG = re.compile(r'<html\b[^>]*\blang="([^"]+)"')
 DATE_TAG = re.compile(r'<[^>]*\bdata-pagefind-meta="date"[^>]*>')
 DATETIME_MONTH = re.compile(r'\bdatetime="(\d{4}-\d{2})')
@@ -131,7 +134,8 @@ def indexed_copy(lang: str, regions: list[str], page_fixes: dict[str, list] | No
     The meta and filters Pagefind would also take from outside the regions are left
     out; the theme puts them all inside (README, "What is indexed").
     """
-    body = spaced_text("".join(regions))
+    stop = "。" if lang.startswith("zh") else "."
+    body = spaced_text(HEADING_END.sub(lambda end: end[0] + stop, "".join(regions)))  # after: not in the title meta
     if page_fixes:
         stored = markup.escape(json.dumps(page_fixes, ensure_ascii=False, separators=(",", ":")))
         end = body.rfind("</")  # inside the last region, where Pagefind takes meta from
