@@ -218,23 +218,54 @@ def publish(c, target="", content="content", output=OUTPUT):
             "provinces": "省市, e.g. 沪,苏", "date": "YYYY-MM-DD HH:MM (default: now)"})
 def new(c, title, fields, provinces="", date="", content="content"):
     """Create a correctly headed news item in content/news/<year>/."""
-    from datetime import datetime
+    from portal_model import pinyin_slug, shown_path
 
-    from portal_model import SHANGHAI, parse_datetime, pinyin_slug
-
-    when = parse_datetime(date) if date else datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    when = new_item_values(title, fields, provinces, date)  # a mistake stops here: nothing is written
     folder = Path(content) / "news" / f"{when:%Y}"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{pinyin_slug(title)}.md"
     if path.exists():
-        sys.exit(f"{path} 已存在 — 请换一个标题 (file exists)")
+        sys.exit(f"{shown_path(path)} 已存在 — 要修改这篇新闻,请直接编辑这个文件;要写另一篇,请换一个标题"
+                 f" (file exists: edit it, or choose another title)")
+    folder.mkdir(parents=True, exist_ok=True)
     lines = [f"Title: {title}", f"Date: {when:%Y-%m-%d %H:%M}", f"Fields: {fields}"]
     if provinces:
         lines.append(f"Provinces: {provinces}")
     lines += ["Summary: ", "Source: ", "Status: draft", "", "正文写在这里。", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
-    print(f"已创建 {path}(草稿:删去 Status: draft 即可发布)")
+    print(f"已创建 {shown_path(path)}(草稿:删去 Status: draft 即可发布)")
     check(c, content)
+
+
+def new_item_values(title, fields, provinces, date):
+    """The new item's date, once its options are known good; otherwise every wrong option is listed
+    and the task stops. The check after writing would find the same mistakes, but only once the
+    file exists, and the corrected command was then refused as a duplicate."""
+    from datetime import datetime
+
+    from pelican.settings import read_settings
+
+    from portal_model import SHANGHAI, build_registries, parse_datetime
+
+    problems = []
+    if not title.strip():
+        problems.append("--title: 标题不能为空 (missing title)")
+    when = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    try:
+        when = parse_datetime(date) if date else when
+    except ValueError as error:
+        problems.append(f"--date: {error} (bad date)")
+    # The registries every build checks against (pelicanconf.py, read by plugins/portal_model).
+    registries = build_registries(read_settings(str(ROOT / "pelicanconf.py")))
+    for option, value, registry, label in zip(("fields", "provinces"), (fields, provinces), registries,
+                                              ("领域", "省市")):
+        known, unknown = registry.resolve(value)
+        problems += [f"--{option}: 未知{label} “{name}” — 可用: {registry.choices()}"
+                     f" (unknown {option[:-1]})" for name in unknown]
+        if option == "fields" and not known and not unknown:
+            problems.append(f"--fields: 至少写一个领域 — 可用: {registry.choices()} (missing field)")
+    if problems:
+        sys.exit("\n".join([*problems, "没有创建任何文件。(Nothing was written.)"]))
+    return when
 
 
 @task(help={"month": "月报月份 YYYY-MM, e.g. 2019-01"})

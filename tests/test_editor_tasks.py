@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tasks
 from sitebuild import NOT_PRECOMPRESSED, ROOT, SAMPLE_CONTENT, build_site, soup, tree_differences
 
@@ -38,6 +39,30 @@ def test_new_refuses_to_overwrite_an_existing_item(tmp_path):
     assert invoke(*args).returncode == 0
     second = invoke(*args)
     assert second.returncode != 0 and "已存在" in second.stderr
+    # the editor is told where the item is, to edit it there
+    [existing] = tmp_path.rglob("*.md")
+    assert str(existing) in second.stderr and "直接编辑" in second.stderr
+
+
+@pytest.mark.parametrize("date", ["2019/1/3", "明天", "2019-13-01"])
+def test_new_refuses_a_bad_date_in_plain_words_and_writes_nothing(tmp_path, date):
+    result = invoke("new", "--title", "测试", "--fields", "transport", "--date", date, "--content", str(tmp_path))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f'--date: 日期 "{date}"')
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_refuses_unknown_fields_and_provinces_before_writing_so_the_corrected_command_works(tmp_path):
+    args = ("new", "--title", "合肥至上海高铁开通", "--date", "2019-01-03", "--content", str(tmp_path))
+    wrong = invoke(*args, "--fields", "tranport", "--provinces", "合肥")
+    assert wrong.returncode != 0
+    assert "Traceback" not in wrong.stderr
+    assert "--fields: 未知领域 “tranport”" in wrong.stderr and "--provinces: 未知省市 “合肥”" in wrong.stderr
+    assert list(tmp_path.iterdir()) == []
+    corrected = invoke(*args, "--fields", "transport", "--provinces", "皖,沪")
+    assert corrected.returncode == 0, corrected.stderr
+    assert "内容检查通过" in corrected.stdout
 
 
 def test_check_passes_on_the_sample_content():

@@ -329,6 +329,16 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def shown_path(path) -> str:
+    """A path as an editor sees it: relative to the working folder where possible."""
+    path = str(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
 class ContentProblems(SystemExit):
     """Raised to stop a build on bad content: a report, not a traceback."""
 
@@ -366,12 +376,7 @@ class PortalModel:
         self.problems.append(Problem(self.relative(path), line, message))
 
     def relative(self, path: str) -> str:
-        """A path as an editor sees it: relative to the working folder where possible."""
-        try:
-            rel = os.path.relpath(path)
-        except ValueError:
-            return path
-        return path if rel.startswith("..") else rel
+        return shown_path(path)
 
     def raise_problems(self) -> None:
         if self.problems:
