@@ -160,6 +160,10 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # plugins/strict_content/fast_reading.py keeps it correct and gives each output folder its own.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
+# Beside this file, as PATH is: Pelican's defaults are relative to the folder a build is started
+# from, and a cache made inside content/ was then checked as content.
+CACHE_PATH = "cache"
+OUTPUT_PATH = "output"
 
 SLUG_MAX_LENGTH = 60
 # Slugs are the portal's (plugins/strict_content: the editor's, or pinyin of the title). Any value

@@ -3,7 +3,8 @@
 import os
 import sys
 
-sys.path.append(os.curdir)
+# pelicanconf.py beside this file, whatever folder the build is started from.
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 from pelicanconf import *  # noqa: E402,F403
 
 # The public address; PORTAL_SITEURL overrides it for a staging server.

@@ -40,31 +40,50 @@ from invoke import task  # noqa: E402  (only importable once .venv exists)
 
 sys.path.insert(0, str(ROOT / "plugins"))
 PELICAN = str(VENV_BIN / "pelican") if (VENV_BIN / "pelican").exists() else "pelican"
-OUTPUT = "output"
+# The project's own folders, wherever a task is started from.
+CONTENT, OUTPUT = str(ROOT / "content"), str(ROOT / "output")
 HOST, PORT = "127.0.0.1", 8000
+# A folder named on the command line is found from where it was typed, as the shell completes it.
+CONTENT_HELP = "内容目录 (content folder; default: the project's content/; a relative path starts from the folder you are in)"
+OUTPUT_HELP = "构建目录 (build folder; default: the project's output/; a relative path starts from the folder you are in)"
 
 
-def pelican(c, content="content", settings="pelicanconf.py", output=OUTPUT, extra=""):
-    c.run(f"{PELICAN} {content} -s {settings} -o {output} --delete-output-directory {extra}",
-          pty=sys.stdout.isatty())
+def content_folder(given: str) -> str:
+    """The content a task reads: the project's content/, or the folder given with --content."""
+    folder = os.path.abspath(given) if given else CONTENT
+    if not os.path.isdir(folder):
+        sys.exit(f"内容目录 {given or folder} 不存在 — 请检查 --content 后面的路径 (content folder not found: {folder})")
+    return folder
 
 
-@task
-def check(c, content="content"):
+def output_folder(given: str) -> str:
+    """Where a task builds: the project's output/, or the folder given with --output."""
+    return os.path.abspath(given) if given else OUTPUT
+
+
+def pelican(c, content, settings="pelicanconf.py", output=OUTPUT, extra=""):
+    import shlex
+
+    c.run(f"{PELICAN} {shlex.quote(content)} -s {shlex.quote(str(ROOT / settings))} -o {shlex.quote(output)} "
+          f"--delete-output-directory {extra}", pty=sys.stdout.isatty())
+
+
+@task(help={"content": CONTENT_HELP})
+def check(c, content=""):
     """Check every content file without building; list every problem at once."""
     from strict_content import check_site
     from portal_model import format_report
 
-    problems = check_site(str(ROOT / "pelicanconf.py"), content)
+    problems = check_site(str(ROOT / "pelicanconf.py"), content_folder(content))
     if problems:
         sys.exit(format_report(problems))
     print("内容检查通过,没有发现问题。(No problems found.)")
 
 
-@task
-def build(c, content="content"):
+@task(help={"content": CONTENT_HELP})
+def build(c, content=""):
     """Build the site into output/ with the development settings."""
-    pelican(c, content)
+    pelican(c, content_folder(content))
 
 
 def stop_on_terminate() -> None:
@@ -79,14 +98,14 @@ def stop_on_terminate() -> None:
 
 
 @contextlib.contextmanager
-def serving(port):
+def serving(port, output=OUTPUT):
     """Pelican's server of the output, in a process of its own, for as long as the block runs: it
     stops with the task, however the task ends (Ctrl-C, SIGTERM, a failure)."""
     import subprocess
     import time
 
     stop_on_terminate()
-    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", OUTPUT])
+    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", output])
     try:
         time.sleep(1)
         if server.poll() is not None:
@@ -105,18 +124,19 @@ def serve(c, port=PORT):
         server.wait()
 
 
-@task
-def livereload(c, content="content", port=PORT):
+@task(help={"content": CONTENT_HELP, "output": OUTPUT_HELP})
+def livereload(c, content="", port=PORT, output=""):
     """Build and serve, then build again on every saved change: for previewing while writing."""
+    content, output = content_folder(content), output_folder(output)
     # A process of its own: in this one, Pelican's server would turn on the log of every page
     # written, and the builds fork workers while it handles requests.
-    with serving(port):
-        for refused in preview_builds(content, OUTPUT):
+    with serving(port, output):
+        for refused in preview_builds(content, output):
             if refused:
                 print(refused, file=sys.stderr)
 
 
-def preview_builds(content="content", output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"),
+def preview_builds(content=CONTENT, output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"),
                    wait_for_change=None, **overrides):
     """Build, then build again after every saved change, for ever: one build per step, each
     yielding why it failed (the content's problems, for the editor), or None.
@@ -197,13 +217,14 @@ def clean(c):
 
 
 @task(help={"target": "rsync 目标 (destination): host:/path/ or a folder; default PUBLISH_TARGET in publishconf.py",
-            "content": "内容目录 (content folder)", "output": "构建目录 (build folder)"})
-def publish(c, target="", content="content", output=OUTPUT):
+            "content": CONTENT_HELP, "output": OUTPUT_HELP})
+def publish(c, target="", content="", output=""):
     """Check the content, build the production site (publishconf.py), rsync it to the web server."""
     import shlex
 
     from pelican.settings import read_settings
 
+    content, output = content_folder(content), output_folder(output)
     check(c, content)  # a bad post stops here, before anything is built or sent
     pelican(c, content, settings="publishconf.py", output=output)
     target = target or read_settings(str(ROOT / "publishconf.py"))["PUBLISH_TARGET"]
@@ -215,11 +236,12 @@ def publish(c, target="", content="content", output=OUTPUT):
 
 
 @task(help={"title": "标题 (title)", "fields": "领域, e.g. transport,innovation",
-            "provinces": "省市, e.g. 沪,苏", "date": "YYYY-MM-DD HH:MM (default: now)"})
-def new(c, title, fields, provinces="", date="", content="content"):
+            "provinces": "省市, e.g. 沪,苏", "date": "YYYY-MM-DD HH:MM (default: now)", "content": CONTENT_HELP})
+def new(c, title, fields, provinces="", date="", content=""):
     """Create a correctly headed news item in content/news/<year>/."""
     from portal_model import pinyin_slug, shown_path
 
+    content = content_folder(content)
     when = new_item_values(title, fields, provinces, date)  # a mistake stops here: nothing is written
     folder = Path(content) / "news" / f"{when:%Y}"
     path = folder / f"{pinyin_slug(title)}.md"
@@ -268,13 +290,13 @@ def new_item_values(title, fields, provinces, date):
     return when
 
 
-@task(help={"month": "月报月份 YYYY-MM, e.g. 2019-01"})
-def report(c, month, content="content"):
+@task(help={"month": "月报月份 YYYY-MM, e.g. 2019-01", "content": CONTENT_HELP})
+def report(c, month, content=""):
     """Start an action-plan monthly report, pre-filled from the latest one; never overwrites."""
     from action_plan.monthly import ReportRefused, write_report
     from pelican.settings import read_settings
 
-    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": os.path.abspath(content)})
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": content_folder(content)})
     try:
         path = write_report(settings, month)  # bad content stops here with the full problem report
     except ReportRefused as refusal:
@@ -299,7 +321,8 @@ def test(c, k="", browser=True):
     if browser:
         ensure_system_packages(c)
     selection = f"-k '{k}'" if k else ""
-    c.run(f"{VENV_BIN / 'python'} -m pytest -n 2 {selection}", pty=sys.stdout.isatty())
+    with c.cd(str(ROOT)):  # pytest finds its settings and tests from the folder it starts in
+        c.run(f"{VENV_BIN / 'python'} -m pytest -n 2 {selection}", pty=sys.stdout.isatty())
 
 
 @task(help={"articles": "synthetic news items (default 1000)", "only": "portal or stock",

@@ -19,6 +19,7 @@ def invoke(*args):
 
 def test_new_writes_a_correctly_headed_draft_that_passes_the_check(tmp_path):
     content = tmp_path / "content"
+    content.mkdir()  # a content folder that is not there is a mistyped --content (see below)
     result = invoke("new", "--title", "长三角生态绿色一体化发展示范区揭牌", "--fields", "ecology,民生",
                     "--provinces", "沪,苏", "--date", "2019-11-01 10:00", "--content", str(content))
     assert result.returncode == 0, result.stderr
@@ -68,6 +69,42 @@ def test_new_refuses_unknown_fields_and_provinces_before_writing_so_the_correcte
 def test_check_passes_on_the_sample_content():
     result = invoke("check")
     assert result.returncode == 0, result.stderr
+
+
+def invoke_in(folder, *args):
+    """A task typed in another folder than the project's."""
+    return subprocess.run([INVOKE, "--search-root", str(ROOT), *args], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_tasks_read_the_projects_content_from_any_folder():
+    news = ROOT / "content" / "news"
+    result = invoke_in(news, "check")
+    assert result.returncode == 0, result.stderr
+    assert "内容检查通过" in result.stdout
+    assert not (news / "cache").exists(), "nothing is written into the content"
+
+
+def test_a_content_folder_typed_on_the_command_line_is_found_from_where_it_was_typed(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    news = content / "news"
+    written = invoke_in(news, "new", "--title", "另一个文件夹", "--fields", "transport", "--date", "2019-01-05",
+                        "--content", "..")
+    assert written.returncode == 0, written.stderr
+    assert (news / "2019" / "ling-yi-ge-wen-jian-jia.md").exists()
+    again = invoke_in(news, "check", "--content", "..")
+    assert again.returncode == 0, again.stderr  # the cache went beside the project, not into the content
+    assert sorted(path.name for path in news.iterdir()) == ["2018", "2019"]
+
+
+@pytest.mark.parametrize("task", [("check",), ("new", "--title", "测试", "--fields", "transport")])
+def test_a_content_folder_that_does_not_exist_is_named_in_plain_words(tmp_path, task):
+    result = invoke_in(tmp_path, *task, "--content", "contnet")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("内容目录 contnet 不存在")
+    assert list(tmp_path.iterdir()) == [], "nothing is written"
 
 
 def test_every_preview_build_reports_what_it_has_to_say_even_the_same_words_as_the_last(tmp_path, caplog):
@@ -148,7 +185,7 @@ def test_the_preview_and_its_server_stop_when_the_task_is_terminated(tmp_path):
     shutil.copytree(SAMPLE_CONTENT, content)
     port = free_port()
     task = subprocess.Popen([INVOKE, "--search-root", str(ROOT), "livereload", "--content", str(content),
-                             "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--output", str(tmp_path / "output"), "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while not answers(port) and time.monotonic() < deadline and task.poll() is None:
