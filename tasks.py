@@ -115,12 +115,24 @@ def serving(port, output=OUTPUT):
         server.terminate()
 
 
-@task(build)
-def serve(c, port=PORT):
+def served_at(port) -> str:
+    """FEED_DOMAIN of a site served on `port`: pelicanconf.py's is the default port's, and every
+    absolute address (feeds, canonical and alternate links, OPML, JSON Feed) is built from it."""
+    return f"http://localhost:{port}"
+
+
+@task(help={"content": CONTENT_HELP, "output": OUTPUT_HELP})
+def serve(c, port=PORT, content="", output=""):
     """Build, then serve the site on http://127.0.0.1:8000/."""
+    import json
+    import shlex
+
+    content, output = content_folder(content), output_folder(output)
+    # The build task's build, but for the port served.
+    pelican(c, content, output=output, extra=f"-e {shlex.quote('FEED_DOMAIN=' + json.dumps(served_at(port)))}")
     print(f"Serving on http://{HOST}:{port}/ — Ctrl-C to stop")
     # Not invoke's c.run: without a terminal, it passes Ctrl-C on as a character the server never reads.
-    with serving(port) as server:
+    with serving(port, output) as server:
         server.wait()
 
 
@@ -131,7 +143,7 @@ def livereload(c, content="", port=PORT, output=""):
     # A process of its own: in this one, Pelican's server would turn on the log of every page
     # written, and the builds fork workers while it handles requests.
     with serving(port, output):
-        for refused in preview_builds(content, output):
+        for refused in preview_builds(content, output, FEED_DOMAIN=served_at(port)):
             if refused:
                 print(refused, file=sys.stderr)
 

@@ -157,14 +157,19 @@ def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_pa
     assert tree_differences(tmp_path / "preview", build_site(content, tmp_path / "clean", SEARCH_INDEX=False)) == []
 
 
-def answers(port: int) -> bool:
-    import urllib.request
-
+def answers(port: int, path: str = "/") -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-            return True
+        served(port, path)
+        return True
     except OSError:
         return False
+
+
+def served(port: int, path: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+        return response.read().decode("utf-8")
 
 
 def free_port() -> int:
@@ -175,21 +180,31 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def started_preview(tmp_path, task: str, path: str = "/"):
+    """`invoke TASK` on a copy of the sample content, as an editor starts it; returned with its
+    port once it serves `path` (or has ended, or two minutes have passed)."""
+    import time
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    port = free_port()
+    process = subprocess.Popen([INVOKE, "--search-root", str(ROOT), task, "--content", str(content),
+                                "--output", str(tmp_path / "output"), "--port", str(port)],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not answers(port, path) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    return process, port
+
+
 def test_the_preview_and_its_server_stop_when_the_task_is_terminated(tmp_path):
     # A service manager or `kill` sends SIGTERM, not Ctrl-C: the server must not go on holding the port.
     # `serve` runs its server the same way (tasks.serving), after building the repository's own content.
     import signal
     import time
 
-    content = tmp_path / "content"
-    shutil.copytree(SAMPLE_CONTENT, content)
-    port = free_port()
-    task = subprocess.Popen([INVOKE, "--search-root", str(ROOT), "livereload", "--content", str(content),
-                             "--output", str(tmp_path / "output"), "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    task, port = started_preview(tmp_path, "livereload")
     try:
-        deadline = time.monotonic() + 120
-        while not answers(port) and time.monotonic() < deadline and task.poll() is None:
-            time.sleep(0.5)
         assert answers(port), "the preview serves the site"
         task.send_signal(signal.SIGTERM)
         task.wait(timeout=30)
@@ -199,6 +214,19 @@ def test_the_preview_and_its_server_stop_when_the_task_is_terminated(tmp_path):
         assert not answers(port), "the server stopped with the task"
     finally:
         task.kill()
+
+
+@pytest.mark.parametrize("task_name", ["serve", "livereload"])
+def test_the_previews_absolute_addresses_name_the_port_it_serves(tmp_path, task_name):
+    # Feeds, OPML, JSON Feed, canonical links: pelicanconf.py's FEED_DOMAIN names port 8000.
+    task, port = started_preview(tmp_path, task_name, "/feeds/index.opml")
+    try:
+        for path in ("/feeds/all.atom.xml", "/feeds/all.json", "/feeds/index.opml", "/"):
+            text = served(port, path)
+            assert f"http://localhost:{port}/" in text and "localhost:8000" not in text, path
+    finally:
+        task.terminate()  # as SIGTERM from a service manager: the server stops with the task
+        task.wait(timeout=30)
 
 
 def test_the_server_stops_if_the_task_is_stopped_while_it_checks_the_server_started(tmp_path, monkeypatch):
