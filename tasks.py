@@ -40,6 +40,7 @@ from invoke import task  # noqa: E402  (only importable once .venv exists)
 
 sys.path.insert(0, str(ROOT / "plugins"))
 PELICAN = str(VENV_BIN / "pelican") if (VENV_BIN / "pelican").exists() else "pelican"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 # The project's own folders, wherever a task is started from.
 CONTENT, OUTPUT = str(ROOT / "content"), str(ROOT / "output")
 HOST, PORT = "127.0.0.1", 8000
@@ -99,13 +100,14 @@ def stop_on_terminate() -> None:
 
 @contextlib.contextmanager
 def serving(port, output=OUTPUT):
-    """Pelican's server of the output, in a process of its own, for as long as the block runs: it
-    stops with the task, however the task ends (Ctrl-C, SIGTERM, a failure)."""
+    """The preview's server of the output (preview_server), in a process of its own, for as long as
+    the block runs: it stops with the task, however the task ends (Ctrl-C, SIGTERM, a failure)."""
     import subprocess
     import time
 
     stop_on_terminate()
-    server = subprocess.Popen([PELICAN, "--listen", "--bind", HOST, "--port", str(port), "-o", output])
+    server = subprocess.Popen([PYTHON, "-c", "import sys, tasks; tasks.preview_server(int(sys.argv[1]), sys.argv[2])",
+                               str(port), output], cwd=ROOT)
     try:
         time.sleep(1)
         if server.poll() is not None:
@@ -113,6 +115,50 @@ def serving(port, output=OUTPUT):
         yield server
     finally:
         server.terminate()
+
+
+def preview_server(port: int, output: str) -> None:
+    """`pelican --listen`, but a missing address is answered with the site's 404 page (status 404),
+    as deploy/nginx.conf does: Pelican's handler answers it with nothing at all (its do_GET returns
+    without a reply when no file matches), which the browser shows as an empty response."""
+    import logging
+    from http.server import SimpleHTTPRequestHandler
+
+    from pelican.log import init as init_logging
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    class PreviewHandler(ComplexHTTPRequestHandler):
+        def do_GET(self):
+            found = self.get_path_that_exists(self.path.split("?", 1)[0])
+            if not found:
+                return self.send_not_found()
+            self.path = found
+            SimpleHTTPRequestHandler.do_GET(self)
+
+        def send_not_found(self):
+            # The nearest 404.html up the address: /en/… the English edition's, /zh-hant/… the Traditional one's.
+            folders = self.path.split("?", 1)[0].split("/")[:-1]
+            pages = (Path(self.translate_path("/".join([*folders[:depth], "404.html"])))
+                     for depth in range(len(folders), 0, -1))
+            page = next((page for page in pages if page.is_file()), None)
+            if page is None:
+                return self.send_error(404)
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    init_logging(level=logging.INFO)  # as `pelican --listen`: every request in the terminal
+    RootedHTTPServer.allow_reuse_address = True
+    try:
+        server = RootedHTTPServer(output, (HOST, port), PreviewHandler)
+    except OSError:
+        sys.exit(1)  # serving() tells the editor to try another port
+    print(f"Serving on http://{HOST}:{port}/ — Ctrl-C to stop", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the server too: the task says nothing more
+        server.serve_forever()
 
 
 def served_at(port) -> str:
@@ -130,7 +176,6 @@ def serve(c, port=PORT, content="", output=""):
     content, output = content_folder(content), output_folder(output)
     # The build task's build, but for the port served.
     pelican(c, content, output=output, extra=f"-e {shlex.quote('FEED_DOMAIN=' + json.dumps(served_at(port)))}")
-    print(f"Serving on http://{HOST}:{port}/ — Ctrl-C to stop")
     # Not invoke's c.run: without a terminal, it passes Ctrl-C on as a character the server never reads.
     with serving(port, output) as server:
         server.wait()

@@ -229,6 +229,25 @@ def test_the_previews_absolute_addresses_name_the_port_it_serves(tmp_path, task_
         task.wait(timeout=30)
 
 
+def test_the_preview_answers_a_missing_address_with_its_editions_404_page(tmp_path):
+    # Pelican's server sent no reply at all: the browser showed ERR_EMPTY_RESPONSE, not the site's page.
+    import urllib.error
+
+    output = tmp_path / "output"
+    pages = {"": "页面不存在", "en/": "Page not found", "zh-hant/": "頁面不存在"}
+    for edition, words in pages.items():
+        (output / edition).mkdir(parents=True, exist_ok=True)
+        (output / edition / "404.html").write_text(f"<title>{words}</title>", encoding="utf-8")
+    port = free_port()
+    with tasks.serving(port, str(output)):
+        for address, edition in (("/nope/", ""), ("/news/2019/deleted-item/", ""), ("/en/nope/", "en/"),
+                                 ("/zh-hant/news/2019/deleted-item/", "zh-hant/"), ("/nope.css?v=2", "")):
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                served(port, address)
+            assert missing.value.code == 404, address
+            assert missing.value.read().decode("utf-8") == f"<title>{pages[edition]}</title>", address
+
+
 def test_the_server_stops_if_the_task_is_stopped_while_it_checks_the_server_started(tmp_path, monkeypatch):
     # Ctrl-C, or SIGTERM (made the same by the task), in the second the task waits to see the server up.
     import time
@@ -238,7 +257,7 @@ def test_the_server_stops_if_the_task_is_stopped_while_it_checks_the_server_star
     server = tmp_path / "server"
     server.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
     server.chmod(0o755)
-    monkeypatch.setattr(tasks, "PELICAN", str(server))
+    monkeypatch.setattr(tasks, "PYTHON", str(server))
     started, start = [], subprocess.Popen
     monkeypatch.setattr(subprocess, "Popen", lambda *arguments, **options: started.append(
         start(*arguments, **options)) or started[-1])
