@@ -240,7 +240,11 @@ def preview_builds(content=CONTENT, output=OUTPUT, settings_file=str(ROOT / "pel
                     QUICK_REBUILD: paths["OUTPUT_PATH"], **overrides})
                 # What wait_for_changes reads, and no more: the build's settings hold its model.
                 # Pelican's readers skip the YAML data (IGNORE_FILES), but a change to it must rebuild.
-                watched = {"PATH": settings["PATH"], "THEME": settings["THEME"], "STATIC_PATHS": settings["STATIC_PATHS"],
+                # A static folder that is not there (the sample has no content/images) made Pelican warn
+                # on every rebuild that it cannot watch it; one made later is watched within PATH.
+                watched = {"PATH": settings["PATH"], "THEME": settings["THEME"],
+                           "STATIC_PATHS": [path for path in settings["STATIC_PATHS"]
+                                            if os.path.exists(os.path.join(settings["PATH"], path))],
                            "IGNORE_FILES": [pattern for pattern in settings["IGNORE_FILES"]
                                             if not pattern.endswith((".yaml", ".yml"))]}
                 # Before anything is read: a file saved during the build counts as edited after it.

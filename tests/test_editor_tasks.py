@@ -132,6 +132,27 @@ def test_every_preview_build_reports_what_it_has_to_say_even_the_same_words_as_t
         preview.close()
 
 
+def test_the_preview_does_not_warn_of_a_static_folder_the_content_does_not_have(tmp_path, caplog, monkeypatch):
+    # The sample content has no content/images (STATIC_PATHS): every rebuild printed Pelican's
+    # "Unable to watch path '…/content/images' as it does not exist."
+    from pelican import utils
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    monkeypatch.setattr(utils.watchfiles, "watch", lambda *paths, **options: iter([set()]))  # a save, at once
+    preview = tasks.preview_builds(content, tmp_path / "preview", wait_for_change=utils.wait_for_changes,
+                                   CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False, OTHER_EDITIONS=[],
+                                   **NOT_PRECOMPRESSED["pelicanconf.py"])
+    try:
+        assert next(preview) is None
+        caplog.clear()
+        assert next(preview) is None  # waited for the save, built again
+        assert [record.getMessage() for record in caplog.records if "Unable to watch" in record.getMessage()] == []
+        assert not (content / "images").exists()
+    finally:
+        preview.close()
+
+
 def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(SAMPLE_CONTENT, content)
