@@ -133,7 +133,7 @@ def preview_server(port: int, output: str) -> None:
             if not found:
                 return self.send_not_found()
             self.path = found
-            SimpleHTTPRequestHandler.do_GET(self)
+            SimpleHTTPRequestHandler.do_GET(self)  # not Pelican's: it would look the file up again
 
         def send_not_found(self):
             # The nearest 404.html up the address: /en/… the English edition's, /zh-hant/… the Traditional one's.
