@@ -15,7 +15,7 @@ from datetime import date
 import yaml
 
 from feeds import N_
-from portal_model import PartialDate, Registry, Term, parse_partial_date, split_list
+from portal_model import PartialDate, Registry, Term, made_by_the_system, parse_partial_date, split_list
 
 PLAN_FOLDER = "action-plan"  # in the content folder
 TASKS_FILE = "tasks.yaml"
@@ -372,7 +372,7 @@ def load_plan(model, folder: str) -> Plan | None:
     tasks_path = os.path.join(folder, TASKS_FILE)
     reports_folder = os.path.join(folder, REPORTS_FOLDER)
     report_paths = sorted(os.path.join(reports_folder, name) for name in os.listdir(reports_folder)
-                          if not name.startswith(".")) if os.path.isdir(reports_folder) else []
+                          if not made_by_the_system(name)) if os.path.isdir(reports_folder) else []
     if not os.path.exists(tasks_path):
         if report_paths:
             model.problem(tasks_path, "有月报但没有任务清单 — 请创建 tasks.yaml (missing task list)")

@@ -46,6 +46,15 @@ METADATA_KEYS = (
     "template", "save_as", "url",
 )
 LIST_SEPARATORS = re.compile(r"[,,、]")
+# Files the editors' computers put into folders unasked: hidden files (macOS's .DS_Store, ._x),
+# Word's lock files (~$x.docx) and Windows Explorer's hidden thumbnail cache and folder settings.
+SYSTEM_FILE_PREFIXES = (".", "~$")
+SYSTEM_FILE_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
+
+
+def made_by_the_system(name: str) -> bool:
+    """Whether a file name in a content folder is one of those files: never content, never a problem."""
+    return name.startswith(SYSTEM_FILE_PREFIXES) or name.casefold() in SYSTEM_FILE_NAMES
 
 
 @dataclass(frozen=True)

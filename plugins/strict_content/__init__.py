@@ -26,8 +26,8 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from portal_model import (
-    DEFAULT_SLUG_LENGTH, LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, model_for, parse_datetime,
-    pinyin_slug, pinyin_slugs,
+    DEFAULT_SLUG_LENGTH, LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, made_by_the_system, model_for,
+    parse_datetime, pinyin_slug, pinyin_slugs,
 )
 from strict_content import fast_reading
 from strict_content.checked_files import CheckedFiles, stamp
@@ -158,7 +158,7 @@ def content_files(settings, folders, exclude=()):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                  and os.path.relpath(os.path.join(dirpath, d), root) not in exclude)
             for name in sorted(filenames):
-                if name.startswith((".", "~$")) or ignored.match(os.path.normcase(name)):
+                if made_by_the_system(name) or ignored.match(os.path.normcase(name)):
                     continue
                 yield os.path.join(dirpath, name)
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal_model import ContentProblems
-from sitebuild import build_site, soup
+from sitebuild import ROOT, build_site, soup, write_content
 from strict_content import check_site, fast_reading, sanitize
 
 ITEM = """\
@@ -147,6 +147,16 @@ def test_check_site_finds_the_same_problems_without_writing_anything(tmp_path):
     (content / "news" / "a.md").write_text(item(fields="体育"), encoding="utf-8")
     problems = check_site(None, str(content))
     assert [p.message.split(" —")[0] for p in problems] == ["未知领域 “体育”"]
+
+
+def test_files_windows_explorer_hides_in_every_folder_are_ignored_like_ds_store(tmp_path):
+    system_files = {f"{folder}/{name}": b"\x00\x01binary" for folder in
+                    ("news", "news/2018", "pages", "images", "timeline", "action-plan/reports")
+                    for name in ("Thumbs.db", "desktop.ini", ".DS_Store")}
+    content = write_content(tmp_path / "content", {"news/a.md": item(extra="Slug: a"), **system_files})
+    assert check_site(str(ROOT / "pelicanconf.py"), str(content)) == []
+    output = build_site(content, tmp_path)
+    assert soup(output, "news/2018/a/").find("h1")
 
 
 def test_control_characters_pasted_into_the_header_are_dropped_not_misreported(tmp_path):

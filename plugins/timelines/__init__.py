@@ -23,8 +23,8 @@ from pelican.generators import Generator
 
 import portal_model
 from portal_model import (
-    DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, kept_between_builds, model_for, parse_partial_date,
-    pinyin_slugs, write_if_changed,
+    DEFAULT_SLUG_LENGTH, SHANGHAI, PartialDate, Term, kept_between_builds, made_by_the_system, model_for,
+    parse_partial_date, pinyin_slugs, write_if_changed,
 )
 from strict_content import decode, source_of
 from strict_content.fast_reading import code_and_settings_fingerprint
@@ -86,7 +86,7 @@ def history_files(model) -> list[str]:
     paths = []
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
-        if name.startswith((".", "~$")) or os.path.isdir(path):
+        if made_by_the_system(name) or os.path.isdir(path):
             continue
         if not name.lower().endswith(HISTORY_EXTENSIONS):
             model.problem(path, "时间线文件夹里只能放 .yaml 文件,这个文件不会被读取 — 请改为 .yaml"
