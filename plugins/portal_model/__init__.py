@@ -384,6 +384,10 @@ class PortalModel:
     def problem(self, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(self.relative(path), line, message))
 
+    def empty_file(self, path: str, how_to_fill: str) -> None:
+        """A data file with nothing in it but comments: most likely emptied by mistake, so a problem."""
+        self.problem(path, f"文件是空的(没有内容,或只有 # 注释)— {how_to_fill} (empty file)")
+
     def relative(self, path: str) -> str:
         return shown_path(path)
 

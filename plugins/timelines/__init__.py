@@ -105,7 +105,7 @@ def load_history_file(model, path: str) -> list[TimelineEvent]:
     loader = HistoryLoader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else []
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         model.problem(path, f"YAML 格式错误:{error.problem or error.context} — 请检查这一行的缩进"
@@ -117,6 +117,10 @@ def load_history_file(model, path: str) -> list[TimelineEvent]:
         return []
     finally:
         loader.dispose()
+    if node is None:
+        model.empty_file(path, "请写入大事条目,每条以 “- date: 2018-07” 开头,下面缩进写 title、fields 等;"
+                               "不再需要的话请删除这个文件")
+        return []
     if not isinstance(data, list):
         model.problem(path, "文件内容应是一个列表:每条大事以 “- date: …” 开头,下面缩进写 title、"
                             "fields 等 (not a list)", node.start_mark.line + 1)

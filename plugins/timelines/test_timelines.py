@@ -263,6 +263,8 @@ BAD_FILES = {
         - just text
         """,
     "timeline/notes.txt": "备忘\n",
+    "timeline/emptied.yaml": "",
+    "timeline/comments-only.yaml": "# 1992 年的大事待补\n",
 }
 # (file, line, words the message must contain) for every problem of BAD_FILES
 EXPECTED = [
@@ -279,6 +281,8 @@ EXPECTED = [
     ("entries.yaml", 22, ["第 8 条“键写错”", "(missing fields)"]),
     ("entries.yaml", 25, ["第 9 条", "(entry is not a mapping)"]),
     ("notes.txt", None, ["(not a .yaml file)"]),
+    ("emptied.yaml", None, ["文件是空的", "- date: 2018-07", "(empty file)"]),
+    ("comments-only.yaml", None, ["文件是空的", "(empty file)"]),
 ]
 
 
