@@ -126,7 +126,7 @@ class Plan:
     tasks: list[Task]
     reports: list[Report]  # oldest first
     topics: Registry
-    declared: set[str]  # every id in tasks.yaml, including tasks with a defect
+    declared: set[str] | None  # every id in tasks.yaml, including tasks with a defect; None: unreadable
 
     @property
     def latest(self) -> Report | None:
@@ -175,8 +175,9 @@ def construct_lined_map(loader, node):
 LineLoader.add_constructor("tag:yaml.org,2002:map", construct_lined_map)
 
 
-def read_yaml(model, path: str):
-    """The parsed file, or None after reporting why it cannot be read."""
+def read_yaml(model, path: str, how_to_fill: str):
+    """The parsed file, or None after reporting why it cannot be read (`how_to_fill`: what to tell
+    the editor when it is empty)."""
     from strict_content import decode
 
     with open(path, "rb") as handle:
@@ -184,13 +185,17 @@ def read_yaml(model, path: str):
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=LineLoader)
+        data = yaml.load(text, Loader=LineLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         model.problem(path, f"YAML 格式错误:{reason} — 请检查缩进、冒号和引号 (invalid YAML)",
                       mark.line + 1 if mark else None)
         return None
+    if data in (None, [], {}):  # nothing, comments only, or an empty list or mapping
+        model.empty_file(path, how_to_fill)
+        return None
+    return data
 
 
 # ---------------------------------------------------------------- tasks
@@ -294,14 +299,17 @@ def read_lead(model, path, mapping, what) -> tuple[list[Term], str]:
     return (provinces if not unknown else []), str(lead.get("department") or "").strip()
 
 
-def read_tasks(model, path: str, topics: Registry) -> tuple[list[Task], set[str]]:
-    """The complete tasks, and every id declared (so that a task with a defect is not also unknown)."""
-    data = read_yaml(model, path)
+def read_tasks(model, path: str, topics: Registry) -> tuple[list[Task], set[str] | None]:
+    """The complete tasks, and every id declared (so that a task with a defect is not also unknown);
+    None for the ids when the list cannot be read: nothing can be checked against it."""
+    data = read_yaml(model, path, "请按 “- id: T001” 开头逐项写入任务,下面缩进写 title、topic、field、lead、"
+                                  "start、due;在此之前月报和新闻的任务编号都无法核对")
     if data is None:
-        return [], set()
+        return [], None
     if not isinstance(data, list):
-        model.problem(path, "任务清单应是一个列表,每项以 “- id: T001” 开头 (task list is not a list)")
-        return [], set()
+        model.problem(path, "任务清单应是一个列表,每项以 “- id: T001” 开头;在此之前月报和新闻的任务编号都无法核对"
+                            " (task list is not a list)")
+        return [], None
     seen: dict[str, int] = {}
     tasks = [read_task(model, path, mapping, number, topics, seen)
              for number, mapping in enumerate(data, start=1)]
@@ -310,7 +318,9 @@ def read_tasks(model, path: str, topics: Registry) -> tuple[list[Task], set[str]
 
 # ---------------------------------------------------------------- reports
 
-def read_report(model, path: str, tasks: dict[str, Task], declared: set[str]) -> Report | None:
+def read_report(model, path: str, tasks: dict[str, Task], declared: set[str] | None) -> Report | None:
+    """One month's report; `declared` None: the task list could not be read, so the report's ids are
+    not checked against it (each would be reported, burying the task list's own problem)."""
     name = os.path.basename(path)
     match = REPORT_NAME.match(name)
     month = None
@@ -322,7 +332,9 @@ def read_report(model, path: str, tasks: dict[str, Task], declared: set[str]) ->
     if month is None:
         model.problem(path, f"月报文件名 “{name}” 不对 — 应以报送月份命名,如 2018-12.yaml"
                             " (report file not named YYYY-MM.yaml)")
-    data = read_yaml(model, path)
+    # Empty, the month would drop out of the dashboard unnoticed.
+    data = read_yaml(model, path, "请逐项填写已开始的每项任务的进展,如 “T001: {status: on-track, note: 说明}”"
+                                  "(可参照上一期月报);本月不报送的话请删除这个文件")
     if data is None:
         return None
     if not isinstance(data, LinedMap):
@@ -334,7 +346,7 @@ def read_report(model, path: str, tasks: dict[str, Task], declared: set[str]) ->
     entries = {}
     for task_id, value in data.items():
         line = data.key_lines[task_id]
-        if task_id not in declared:
+        if declared is not None and task_id not in declared:
             model.problem(path, f"任务编号 {task_id} 不在任务清单 tasks.yaml 中 — 请核对编号"
                                 " (unknown task id)", line)
         entry = read_entry(model, path, task_id, value, line)
@@ -388,8 +400,11 @@ def load_plan(model, folder: str) -> Plan | None:
     return Plan(tasks, reports, topics, declared)
 
 
-def check_news_tasks(model, declared: set[str], sources) -> None:
-    """News items may name tasks (`Tasks: T001, T004`); every id must exist."""
+def check_news_tasks(model, declared: set[str] | None, sources) -> None:
+    """News items may name tasks (`Tasks: T001, T004`); every id must exist (unless the task list,
+    `declared` None, could not be read: its own problem says so)."""
+    if declared is None:
+        return
     for source in sources:
         for task_id in split_list(source.meta.get("tasks")):
             if task_id not in declared:

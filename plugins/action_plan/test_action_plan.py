@@ -411,6 +411,34 @@ def test_a_report_must_cover_every_started_task(tmp_path):
     assert [m.split(" 的进展")[0] for m in messages if "(missing task)" in m] == ["缺少任务 T002", "缺少任务 T004"]
 
 
+@pytest.mark.parametrize("emptied", ["", "# 2018年11月月报,待填\n"])
+def test_an_emptied_report_is_a_problem_not_a_month_gone_from_the_dashboard(tmp_path, emptied):
+    files = {**PLAN, "action-plan/reports/2018-11.yaml": emptied}
+    with pytest.raises(ContentProblems) as stopped:
+        build_site(files, tmp_path)
+    [problem] = stopped.value.problems
+    assert problem.path.endswith("reports/2018-11.yaml")
+    assert "文件是空的" in problem.message and "T001: {status: on-track" in problem.message
+    assert problem.message.endswith("(empty file)")
+
+
+INDENTED_WRONG = TASKS.replace("      topic: 交通互联", "       topic: 交通互联", 1)
+
+
+@pytest.mark.parametrize("tasks, line, words", [
+    (INDENTED_WRONG, 3, "YAML 格式错误"),
+    ("", None, "文件是空的"),
+    ("# 任务清单待补\n", None, "文件是空的"),
+])
+def test_an_unreadable_task_list_is_the_only_problem_not_buried_under_every_reports_ids(tmp_path, tasks, line, words):
+    files = {**PLAN, "action-plan/tasks.yaml": tasks}
+    with pytest.raises(ContentProblems) as stopped:
+        build_site(files, tmp_path)
+    # neither the reports' ids nor a news item's Tasks: can be checked against a list that cannot be read
+    assert [(Path(p.path).name, p.line) for p in stopped.value.problems] == [("tasks.yaml", line)]
+    assert words in stopped.value.problems[0].message
+
+
 # ---------------------------------------------------------------- invoke report
 
 def settings_for(content: Path):
