@@ -45,6 +45,9 @@ METADATA_KEYS = (
     "milestone", "slug", "lang", "status", "tags", "tasks", "authors", "author",
     "template", "save_as", "url",
 )
+# Optional one-line texts of the header; written with nothing after them (`invoke new` leaves
+# `Summary: ` and `Source: ` to be filled in) they count as not written.
+OPTIONAL_TEXT_KEYS = ("summary", "source")
 LIST_SEPARATORS = re.compile(r"[,,、]")
 # Files the editors' computers put into folders unasked: hidden files (macOS's .DS_Store, ._x),
 # Word's lock files (~$x.docx) and Windows Explorer's hidden thumbnail cache and folder settings.

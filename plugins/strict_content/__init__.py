@@ -26,8 +26,8 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from portal_model import (
-    DEFAULT_SLUG_LENGTH, LANGUAGES, METADATA_KEYS, SLUG_FORMAT, STATUSES, made_by_the_system, model_for,
-    parse_datetime, pinyin_slug, pinyin_slugs,
+    DEFAULT_SLUG_LENGTH, LANGUAGES, METADATA_KEYS, OPTIONAL_TEXT_KEYS, SLUG_FORMAT, STATUSES, made_by_the_system,
+    model_for, parse_datetime, pinyin_slug, pinyin_slugs,
 )
 from strict_content import fast_reading
 from strict_content.checked_files import CheckedFiles, stamp
@@ -394,6 +394,11 @@ class SanitizingMarkdownReader(MarkdownReader):
         for key, value in metadata.items():
             if isinstance(value, str):
                 metadata[key] = XML_FORBIDDEN.sub("", value)
+        for key in OPTIONAL_TEXT_KEYS:
+            # Left empty, as `invoke new` writes them: as if not written (an empty Summary took the
+            # first paragraph's place as the item's description).
+            if key in metadata and not str(metadata[key]).strip():
+                del metadata[key]
         return sanitize(content), metadata
 
     @cached_property

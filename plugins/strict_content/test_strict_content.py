@@ -110,6 +110,18 @@ def test_summary_defaults_to_the_shortened_first_paragraph(tmp_path):
     assert description.startswith("甲" * 100) and description.endswith("…") and len(description) <= 121
 
 
+def test_summary_and_source_left_empty_as_invoke_new_writes_them_count_as_absent(tmp_path):
+    output = build_site({"news/a.md": item(extra="Summary: \nSource:   \nSlug: a", body="第一段说明。\n\n第二段。")},
+                        tmp_path)
+    page = soup(output, "news/2018/a/")
+    assert page.find("meta", attrs={"name": "description"})["content"] == "第一段说明。"
+    assert "来源" not in page.select_one(".item-facts").get_text()
+    # the first paragraph is the summary, shown once: as the body, not also as the lead
+    assert not page.select(".lead") and page.select_one(".content").get_text().count("第一段说明。") == 1
+    home = (output / "index.html").read_text(encoding="utf-8")
+    assert "第一段说明。" in home
+
+
 def test_one_items_definitions_do_not_reach_the_next_item_read(tmp_path):
     """The reader reuses its Markdown instances: abbreviations, references and notes stay per item
     (each item uses what the other defines, whichever is read first)."""
