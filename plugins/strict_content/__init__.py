@@ -222,9 +222,11 @@ def check_source(model, path: str, kind: str) -> Source | None:
 def assign_slugs(model, sources: list[Source]) -> None:
     """Give every item a URL slug: the editor's, or pinyin of the title made unique.
 
-    Explicit slugs that clash are problems; derived slugs get -2, -3 ... in
-    order of date then path, so adding an item never changes an older URL.
+    Both go in order of date then path: an explicit slug that clashes is the newer
+    item's problem (the older one is published at that URL already), and derived
+    slugs get -2, -3 ..., so adding an item never changes an older URL.
     """
+    sources = sorted(sources, key=oldest_first)
     taken: dict[tuple, Source] = {}
     for source in sources:
         slug = source.meta.get("slug", "").strip()
@@ -234,15 +236,15 @@ def assign_slugs(model, sources: list[Source]) -> None:
         if key in taken:
             other = model.relative(taken[key].path)
             model.problem(source.path, f"Slug “{slug}” 已被 {other} 使用,两篇会占用同一网址 — "
-                                       "请改用另一个 Slug (duplicate slug)")
+                                       "请给这一篇改用另一个 Slug (duplicate slug)")
         elif source.kind == "page" and slug in RESERVED_PAGE_SLUGS:
             model.problem(source.path, f"Slug “{slug}” 是网站栏目的网址,页面不能使用 — 请换一个"
                                        " (reserved slug)")
-        taken[key] = source
+        taken.setdefault(key, source)
         source.slug = slug
-    derived = [s for s in sources if not s.slug]
-    derived.sort(key=lambda s: (s.meta.get("date", ""), s.path))
-    for source in derived:
+    for source in sources:
+        if source.slug:
+            continue
         base = source.title_slug  # add_pinyin's, or the file's record's
         slug, number = base, 1
         while (source.kind, source.lang, slug) in taken or (
@@ -251,6 +253,15 @@ def assign_slugs(model, sources: list[Source]) -> None:
             slug = f"{base}-{number}"
         taken[(source.kind, source.lang, slug)] = source
         source.slug = slug
+
+
+def oldest_first(source: Source) -> tuple:
+    """Date, then path: the order items came to the site (an item without a readable date first)."""
+    try:
+        when = parse_datetime(source.meta["date"]).timestamp()
+    except (KeyError, ValueError):
+        when = float("-inf")
+    return when, source.path
 
 
 def check_alone(model, path: str, kind: str) -> tuple[Source | None, list]:

@@ -171,6 +171,22 @@ def test_files_windows_explorer_hides_in_every_folder_are_ignored_like_ds_store(
     assert soup(output, "news/2018/a/").find("h1")
 
 
+def test_a_duplicate_slug_is_the_newer_items_problem_naming_the_published_one(tmp_path):
+    content = write_content(tmp_path / "content", {
+        "news/2019/yrd-office.md": item(title="长三办成立一周年", date="2019-01-03 09:00",
+                                        extra="Slug: yrd-office-first-year"),
+        "news/2019/t1.md": item(title="新稿", date="2019-06-01", extra="Slug: yrd-office-first-year"),
+        # the same date: the later path is the newer item
+        "news/b.md": item(title="乙", date="2018-09-20", extra="Slug: same-day"),
+        "news/a.md": item(title="甲", date="2018-09-20", extra="Slug: same-day"),
+    })
+    problems = check_site(str(ROOT / "pelicanconf.py"), str(content))
+    assert sorted((os.path.basename(p.path), p.message.split(" —")[0]) for p in problems) == [
+        ("b.md", f"Slug “same-day” 已被 {content / 'news/a.md'} 使用,两篇会占用同一网址"),
+        ("t1.md", f"Slug “yrd-office-first-year” 已被 {content / 'news/2019/yrd-office.md'} 使用,两篇会占用同一网址"),
+    ]
+
+
 def test_control_characters_pasted_into_the_header_are_dropped_not_misreported(tmp_path):
     output = build_site({"news/a.md": item(title="长三角\x0b一体化\x0c进展", extra="Slug: pasted")}, tmp_path)
     assert soup(output, "news/2018/pasted/").find("h1").get_text() == "长三角一体化进展"
