@@ -7,7 +7,7 @@ import os
 
 from portal_model import ContentProblems, PartialDate, model_for, parse_partial_date
 
-from .plan import NOT_STARTED, PLAN_FOLDER, REPORTS_FOLDER, STATUSES, due_on, load_plan, next_month
+from .plan import NOT_STARTED, PLAN_FOLDER, REPORTS_FOLDER, STATUSES, due_on, load_plan, next_month, not_begun
 
 
 class ReportRefused(Exception):
@@ -57,6 +57,8 @@ def write_report(settings, month_text: str = "") -> str:
     if plan.latest and month < plan.latest.month:
         raise ReportRefused(f"{month.isoformat()} 早于最新月报 {plan.latest.key} — 新月报应在其后"
                             " (report month before the latest)")
+    if reason := not_begun(settings, month):
+        raise ReportRefused(f"{reason};请核对月份 (report for a month not yet begun)")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(report_text(plan, month))

@@ -15,7 +15,8 @@ from datetime import date
 import yaml
 
 from feeds import N_
-from portal_model import PartialDate, Registry, Term, made_by_the_system, parse_partial_date, split_list
+from portal_model import (PartialDate, Registry, Term, format_date, made_by_the_system, parse_partial_date,
+                          split_list, this_month, today)
 
 PLAN_FOLDER = "action-plan"  # in the content folder
 TASKS_FILE = "tasks.yaml"
@@ -138,6 +139,15 @@ class Plan:
 
 def next_month(month: PartialDate) -> PartialDate:
     return PartialDate(month.year + month.month // 12, month.month % 12 + 1)
+
+
+def not_begun(settings, month: PartialDate) -> str | None:
+    """Why there can be no report for `month` yet, or None once the month has begun (Asia/Shanghai):
+    the latest report is the current state, and one for a month to come would stand for it."""
+    if month <= this_month(settings):
+        return None
+    return (f"{month.format()}还没有到(今天是{format_date(today(settings))},上海时间)— "
+            "月报要到该月开始后才能填写")
 
 
 def due_on(month: PartialDate) -> date:
@@ -332,6 +342,8 @@ def read_report(model, path: str, tasks: dict[str, Task], declared: set[str] | N
     if month is None:
         model.problem(path, f"月报文件名 “{name}” 不对 — 应以报送月份命名,如 2018-12.yaml"
                             " (report file not named YYYY-MM.yaml)")
+    elif reason := not_begun(model.settings, month):
+        model.problem(path, f"{reason};请核对文件名中的月份 (report for a month not yet begun)")
     # Empty, the month would drop out of the dashboard unnoticed.
     data = read_yaml(model, path, "请逐项填写已开始的每项任务的进展,如 “T001: {status: on-track, note: 说明}”"
                                   "(可参照上一期月报);本月不报送的话请删除这个文件")

@@ -441,8 +441,8 @@ def test_an_unreadable_task_list_is_the_only_problem_not_buried_under_every_repo
 
 # ---------------------------------------------------------------- invoke report
 
-def settings_for(content: Path):
-    return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
+def settings_for(content: Path, **overrides):
+    return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content), **overrides})
 
 
 def test_invoke_report_prefills_next_month_and_never_overwrites(tmp_path):
@@ -461,6 +461,26 @@ def test_invoke_report_prefills_next_month_and_never_overwrites(tmp_path):
     with pytest.raises(ReportRefused, match="YYYY-MM"):
         write_report(settings_for(content), "2019")
     assert path.read_bytes() == before
+
+
+def test_a_report_for_a_month_not_yet_begun_is_refused_by_the_check_and_by_invoke_report(tmp_path):
+    december = {**PLAN, "action-plan/reports/2018-12.yaml": PLAN["action-plan/reports/2018-11.yaml"]}
+    with pytest.raises(ContentProblems) as stopped:
+        build_site(december, tmp_path, PORTAL_TODAY="2018-11-30")  # Asia/Shanghai's date
+    [problem] = stopped.value.problems
+    assert problem.path.endswith("reports/2018-12.yaml")
+    assert problem.message.startswith("2018年12月还没有到(今天是2018年11月30日,上海时间)")
+    assert problem.message.endswith("(report for a month not yet begun)")
+    first_day = settings_for(write_content(tmp_path / "first-day", december), PORTAL_TODAY="2018-12-01")
+    assert load_plan(model_for(first_day), str(tmp_path / "first-day" / "action-plan")).latest.key == "2018-12"
+    assert model_for(first_day).problems == []
+
+    content = write_content(tmp_path / "november", PLAN)
+    for month in ("2018-12", ""):  # named, or the month after the latest report
+        with pytest.raises(ReportRefused, match="2018年12月还没有到"):
+            write_report(settings_for(content, PORTAL_TODAY="2018-11-30"), month)
+    assert not (content / "action-plan" / "reports" / "2018-12.yaml").exists()
+    assert Path(write_report(settings_for(content, PORTAL_TODAY="2018-12-01"), "")).name == "2018-12.yaml"
 
 
 def test_invoke_report_and_invoke_check_as_an_editor_runs_them(tmp_path):

@@ -227,6 +227,18 @@ def parse_datetime_text(text: str) -> datetime:
         raise ValueError(f'日期 "{text}" 不存在(月、日或时间超出范围)') from None
 
 
+def today(settings=None) -> date:
+    """Today in Asia/Shanghai: what has begun and what has not. A build's settings may fix it
+    (`PORTAL_TODAY`, `YYYY-MM-DD`) so that tests never depend on the day they run."""
+    fixed = (settings or {}).get("PORTAL_TODAY")
+    return date.fromisoformat(str(fixed)) if fixed else datetime.now(SHANGHAI).date()
+
+
+def this_month(settings=None) -> PartialDate:
+    now = today(settings)
+    return PartialDate(now.year, now.month)
+
+
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
              "August", "September", "October", "November", "December")
 
