@@ -20,6 +20,8 @@ EXPECTED = {
     "misspelt-key.md": "Feilds",
     "reserved-slug.md": "栏目",
     "pasted-from-word.docx": "不是 Markdown",
+    "broken-link.md": "“{filename}/news/missing.md” 指向的文章 news/missing.md 不存在",
+    "missing-image.md": "“{static}/images/missing.jpg” 指向的文件 images/missing.jpg 不存在",
 }
 
 
@@ -31,7 +33,7 @@ def test_every_defect_is_reported_in_one_run_and_nothing_is_published(tmp_path):
     for name, problem in EXPECTED.items():
         lines = [line for line in report.splitlines() if f"/{name}" in line.split(": ")[0]]
         assert any(problem in line for line in lines), f"{name}: {problem!r} not in\n{report}"
-    assert re.search(r"(\d+) problem\(s\) in 13 file\(s\)", report)
+    assert re.search(r"(\d+) problem\(s\) in 15 file\(s\)", report)
     assert not (tmp_path / "output" / "index.html").exists()
 
 

@@ -32,6 +32,7 @@ from incremental_writer.pagekeys import BUILD_INPUTS, configured
 from portal_model import (QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_between_builds, model_for,
                           parse_datetime, write_whole)
 from portal_model.memory import free_kept_builds
+from strict_content.links import page_path
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, TraditionalRun
@@ -185,13 +186,6 @@ def page_path_of(output_file: str) -> str:
     return output_file[:-len("index.html")] if output_file.endswith("index.html") else output_file
 
 
-def source_path(settings, source) -> str:
-    """The page path of an item or standing page, from ARTICLE_URL / PAGE_URL."""
-    pattern = settings["ARTICLE_URL" if source.kind == "article" else "PAGE_URL"]
-    date = parse_datetime(source.meta["date"]) if source.meta.get("date") else None
-    return pattern.format(slug=source.slug, date=date, lang=source.lang)
-
-
 class Counterparts:
     """Items and standing pages by language and path; a translation shares kind and slug."""
 
@@ -201,7 +195,7 @@ class Counterparts:
         self.path_of: dict[tuple[str, str], dict[str, str]] = {}
         for source in settings.get("PORTAL_SOURCES", {}).values():
             if is_public(source, settings, now):
-                path, key = source_path(settings, source), (source.kind, source.slug)
+                path, key = page_path(settings, source), (source.kind, source.slug)
                 self.key_of[(source.lang, path)] = key
                 self.path_of.setdefault(key, {})[source.lang] = path
 

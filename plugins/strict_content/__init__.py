@@ -31,6 +31,7 @@ from portal_model import (
 )
 from strict_content import fast_reading
 from strict_content.checked_files import CheckedFiles, stamp
+from strict_content.links import check_links, find_links
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 # Section folders of the site that a standing page must not take over.
@@ -61,6 +62,7 @@ class Source:
     provinces: tuple = ()
     title_slug: str = ""  # pinyin of the title, the base of a derived slug
     milestone_slug: str = ""  # pinyin of the Milestone: label, for the timelines' anchors (plugins/timelines)
+    links: tuple = ()  # (line, what, value) of its {filename} and {static} links (links.find_links)
     # The file's modification time (os.path.getmtime's) and size when the check read it: Pelican's
     # content cache and the page keys ask again, at a system call each (fast_reading.share_file_stamps).
     # Not its whole os.stat_result: ~0.7 KB an item.
@@ -181,7 +183,7 @@ def check_source(model, path: str, kind: str) -> Source | None:
     def missing(key: str, example: str):
         model.problem(path, f"缺少 {key} — 请在开头加一行 “{key}: {example}” (missing {key})")
 
-    source = Source(path, kind, meta)
+    source = Source(path, kind, meta, links=find_links(text))
     if not meta.get("title"):
         missing("Title", "长三角区域合作办公室成立一周年")
     if kind == "article" and not meta.get("date"):
@@ -340,7 +342,7 @@ def check_content(model) -> dict[str, Source]:
                                 fields=tuple(model.fields[key] for key in record.fields),
                                 provinces=tuple(model.provinces[key] for key in record.provinces),
                                 title_slug=record.title_slug, milestone_slug=record.milestone_slug,
-                                modified=status.st_mtime, size=status.st_size)
+                                links=record.links, modified=status.st_mtime, size=status.st_size)
                 checked.keep(source, file_stamp, afresh=False)
                 found.append(source)
             else:
@@ -361,6 +363,7 @@ def check_content(model) -> dict[str, Source]:
         if entry:
             sources.append(entry)
     assign_slugs(model, sources)
+    check_links(model, sources)  # every file's, the unchanged ones' from their records: a linked file may be gone
     if checked:
         checked.save()
     return {os.path.abspath(s.path): s for s in sources}

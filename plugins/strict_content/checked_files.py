@@ -55,6 +55,7 @@ class Record(NamedTuple):  # a tuple: ten thousand of them load in a blink
     provinces: tuple[str, ...]
     title_slug: str
     milestone_slug: str
+    links: tuple  # Source.links: checked against the other files on every build
 
 
 class CheckedFiles:
@@ -105,7 +106,7 @@ class CheckedFiles:
         records = {path: Record(file_stamp, source.kind, source.meta, source.lang,
                                 tuple(term.key for term in source.fields),
                                 tuple(term.key for term in source.provinces), source.title_slug,
-                                source.milestone_slug)
+                                source.milestone_slug, source.links)
                    for path, (file_stamp, source) in self.current.items()}
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         partial = f"{self.path}.{os.getpid()}"

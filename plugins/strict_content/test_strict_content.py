@@ -187,6 +187,49 @@ def test_a_duplicate_slug_is_the_newer_items_problem_naming_the_published_one(tm
     ]
 
 
+LINKING = """见[上一篇]({filename}/news/missing.md)和[机制]({filename}/pages/mechanisms.md)。
+
+![图片]({static}/images/missing.jpg) ![地图]({static}/images/map.png) [前一篇]({filename}../b.md#part)
+<img src="{static}../../images/长 三角.png"> [英文版]({filename}/news/en.md)
+"""
+
+
+def test_links_to_files_that_are_not_there_are_problems_naming_the_link_and_a_path_that_works(tmp_path):
+    content = write_content(tmp_path / "content", {
+        "news/2019/a.md": item(extra="Slug: a", body=LINKING),
+        "news/b.md": item(title="乙", extra="Slug: b"),
+        "news/en.md": item(title="English", extra="Slug: a\nLang: en"),
+        "pages/mechanism.md": "Title: 三级运作机制\n\n正文。\n",
+        "images/map.png": b"\x89PNG", "images/长 三角.png": b"\x89PNG",
+    })
+    problems = check_site(str(ROOT / "pelicanconf.py"), str(content))
+    assert [(os.path.basename(p.path), p.line, p.message.split(" — ")[0]) for p in problems] == [
+        ("a.md", 6, "链接 “{filename}/news/missing.md” 指向的文章 news/missing.md 不存在"),
+        ("a.md", 6, "链接 “{filename}/pages/mechanisms.md” 指向的文章 pages/mechanisms.md 不存在"),
+        ("a.md", 8, "图片或附件 “{static}/images/missing.jpg” 指向的文件 images/missing.jpg 不存在"),
+        ("a.md", 9, "链接 “{filename}/news/en.md” 指向的是另一种语言(Lang: en)的文章,各语言版本分开发布,这样链接不到"),
+    ]
+    assert "是否应为 {filename}/pages/mechanism.md?" in problems[1].message
+    assert f"请写成已有文件相对 {content}/ 的路径" in problems[0].message and problems[0].message.endswith("(broken link)")
+    assert f"请把文件放进 {content}/images/" in problems[2].message and problems[2].message.endswith("(missing file)")
+    with pytest.raises(ContentProblems):  # the build refuses them too, publishing nothing
+        build_site(content, tmp_path)
+    assert not (tmp_path / "output" / "news").exists()
+
+
+def test_a_link_to_a_file_removed_since_is_found_though_the_linking_item_is_unchanged(tmp_path):
+    files = {"news/a.md": item(extra="Slug: a", body="见[乙]({filename}b.md)。"),
+             "news/b.md": item(title="乙", extra="Slug: b")}
+    content = write_content(tmp_path / "content", files)
+    output = build_site(content, tmp_path, LOAD_CONTENT_CACHE=True)
+    assert soup(output, "news/2018/a/").select_one(".content a")["href"] == "/news/2018/b/"
+    (content / "news" / "b.md").unlink()
+    with pytest.raises(ContentProblems) as refused:  # a.md's check comes from its record
+        build_site(content, tmp_path, LOAD_CONTENT_CACHE=True)
+    assert [(os.path.basename(p.path), p.line) for p in refused.value.problems] == [("a.md", 6)]
+    assert "“{filename}b.md” 指向的文章 news/b.md 不存在" in refused.value.problems[0].message
+
+
 def test_control_characters_pasted_into_the_header_are_dropped_not_misreported(tmp_path):
     output = build_site({"news/a.md": item(title="长三角\x0b一体化\x0c进展", extra="Slug: pasted")}, tmp_path)
     assert soup(output, "news/2018/pasted/").find("h1").get_text() == "长三角一体化进展"
