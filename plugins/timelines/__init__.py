@@ -27,6 +27,7 @@ from portal_model import (
     parse_partial_date, pinyin_slugs, write_if_changed,
 )
 from strict_content import decode, source_of
+from strict_content.links import closest, item_page_paths, missing_item, page_of
 from strict_content.fast_reading import code_and_settings_fingerprint
 
 ENTRY_KEYS = ("date", "title", "fields", "provinces", "description", "link")
@@ -96,7 +97,7 @@ def history_files(model) -> list[str]:
     return paths
 
 
-def load_history_file(model, path: str) -> list[TimelineEvent]:
+def load_history_file(model, path: str, item_paths: set[str] | None) -> list[TimelineEvent]:
     """The entries of one history file; every problem reported, bad entries left out."""
     with open(path, "rb") as handle:
         text = decode(model, path, handle.read())
@@ -127,7 +128,7 @@ def load_history_file(model, path: str) -> list[TimelineEvent]:
         return []
     events = []
     for index, (entry_node, entry) in enumerate(zip(node.value, data), start=1):
-        event = history_event(model, path, index, entry, entry_node)
+        event = history_event(model, path, index, entry, entry_node, item_paths)
         if event:
             events.append(event)
     return events
@@ -142,7 +143,9 @@ def text_value(value) -> str | None:
     return None
 
 
-def history_event(model, path: str, index: int, entry, node) -> TimelineEvent | None:
+def history_event(model, path: str, index: int, entry, node, item_paths: set[str] | None) -> TimelineEvent | None:
+    """The entry's event, or None once its problems are reported; `item_paths`: the page path of every
+    news item, so that a link to an item is one to an item there is (None: not known)."""
     line = node.start_mark.line + 1
     if not isinstance(entry, dict):
         model.problem(path, f"第 {index} 条不是“键: 值”形式的条目 — 每条应有 date、title、fields"
@@ -189,6 +192,11 @@ def history_event(model, path: str, index: int, entry, node) -> TimelineEvent | 
     if link and not valid_link(link):
         report(f"链接 “{link}” 无效 — 请写完整网址(https://…)或本站路径(如 "
                "/news/2018/yrd-office-founded/)(bad link)", "link")
+    elif link and item_paths is not None and link.startswith("/") and missing_item(model.settings, link, item_paths):
+        meant = closest(page_of(link), item_paths)
+        report(f"链接 “{link}” 不是本站任何一篇新闻的网址 — "
+               + (f"是否应为 /{meant}?" if meant else "")
+               + "请在浏览器中打开那篇新闻,复制地址栏中 /news/ 起的路径 (no such news item)", "link")
     if reported:
         return None
     # Site paths are kept like a page's url: without the leading slash.
@@ -209,8 +217,9 @@ def load_history(pelican) -> None:
     """Read and check every history file before the build (also run by `invoke check`)."""
     model = model_for(pelican.settings)
     events = []
+    item_paths = item_page_paths(pelican.settings)  # strict_content's check ran first
     for path in history_files(model):
-        events.extend(load_history_file(model, path))
+        events.extend(load_history_file(model, path, item_paths))
     kept = KeptLabelSlugs(pelican.settings)
     kept.fill(events)
     add_label_slugs(events)

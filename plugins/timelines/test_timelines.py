@@ -263,6 +263,16 @@ BAD_FILES = {
         - just text
         """,
     "timeline/notes.txt": "备忘\n",
+    "timeline/links.yaml": """
+        - date: 2018-09
+          title: 链到示范线
+          fields: [transport]
+          link: /news/2018/rail-opened
+        - date: 2019-03
+          title: 链到没有的新闻
+          fields: [culture]
+          link: /news/2019/culture-crad/
+        """,
     "timeline/emptied.yaml": "",
     "timeline/comments-only.yaml": "# 1992 年的大事待补\n",
 }
@@ -281,6 +291,8 @@ EXPECTED = [
     ("entries.yaml", 22, ["第 8 条“键写错”", "(missing fields)"]),
     ("entries.yaml", 25, ["第 9 条", "(entry is not a mapping)"]),
     ("notes.txt", None, ["(not a .yaml file)"]),
+    ("links.yaml", 8, ["第 2 条“链到没有的新闻”", "/news/2019/culture-crad/", "不是本站任何一篇新闻的网址",
+                       "是否应为 /news/2019/culture-card/", "(no such news item)"]),
     ("emptied.yaml", None, ["文件是空的", "- date: 2018-07", "(empty file)"]),
     ("comments-only.yaml", None, ["文件是空的", "(empty file)"]),
 ]
