@@ -73,6 +73,10 @@ SITE = {
 }
 
 
+# The item in both languages, and the item and image its Chinese text links to.
+G60_AND_WHAT_IT_LINKS = ("news/2018/g60.md", "news/2018/g60.en.md", "news/2019/zh-only.md", "images/长三角地图.png")
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     return build_site(SITE, tmp_path_factory.mktemp("editions"), SEARCH_INDEX=False)
@@ -427,7 +431,7 @@ def test_a_reader_switches_edition_from_an_item_and_lands_on_its_translation(sit
 
 def test_a_public_siteurl_gives_absolute_links_in_every_edition(tmp_path):
     public = "https://www.csj.example"
-    output = build_site({name: SITE[name] for name in ("news/2018/g60.md", "news/2018/g60.en.md")},
+    output = build_site({name: SITE[name] for name in G60_AND_WHAT_IT_LINKS},
                         tmp_path, SITEURL=public, FEED_DOMAIN=public, SEARCH_INDEX=False)
     traditional = soup(output, "zh-hant/" + ITEM)
     assert traditional.select_one(".site-name")["href"] == f"{public}/zh-hant/"
@@ -449,7 +453,7 @@ def test_production_compression_compresses_every_edition_once(tmp_path, monkeypa
         return [path for path in find_paths(settings) if not offered.append(path)]
 
     monkeypatch.setattr(precompress, "get_paths_to_compress", recording)
-    output = build_site({name: SITE[name] for name in ("news/2018/g60.md", "news/2018/g60.en.md")}, tmp_path,
+    output = build_site({name: SITE[name] for name in G60_AND_WHAT_IT_LINKS}, tmp_path,
                         PLUGINS=[*settings_for(tmp_path, tmp_path)["PLUGINS"], "pelican.plugins.precompress"],
                         PRECOMPRESS_OVERWRITE=True, PRECOMPRESS_BROTLI=True, PRECOMPRESS_GZIP=True,
                         SEARCH_INDEX=False)
