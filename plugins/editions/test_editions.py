@@ -263,7 +263,8 @@ def test_traditional_feeds_are_valid_and_traditional(site):
     traditional = feedparser.parse(atom.encode())
     assert [e.id for e in traditional.entries] == [
         e.id.replace("tag:csj.example,2018:", "tag:csj.example,2018:zh-hant/") for e in simplified.entries]
-    assert 'href="../../static/feeds/feed.xsl"' in atom
+    assert 'href="../feeds/feed.xsl"' in atom  # the Traditional edition's own, converted stylesheet
+    assert "訂閱源" in (site / "zh-hant" / "feeds" / "feed.xsl").read_text(encoding="utf-8")
     data = json.loads((site / "zh-hant" / "feeds" / "all.json").read_text(encoding="utf-8"))
     assert data["language"] == "zh-Hant" and data["feed_url"] == BASE + "zh-hant/feeds/all.json"
 

@@ -25,8 +25,8 @@ from pelican import signals
 from pelican.generators import Generator
 
 from incremental_writer.pagekeys import digest, run_inputs_digest
-from portal_model import (ITEM_EDITED_IN_PLACE, SHANGHAI, Term, kept_between_builds, model_for, remove_file,
-                          write_if_changed, write_whole)
+from portal_model import (ITEM_EDITED_IN_PLACE, MONTHS_EN, SHANGHAI, Term, kept_between_builds, model_for,
+                          remove_file, write_if_changed, write_whole)
 from strict_content import XML_FORBIDDEN
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml",
@@ -43,6 +43,8 @@ PELICAN_FEED_SETTINGS = (
     "TRANSLATION_FEED_ATOM", "TRANSLATION_FEED_RSS",
 )
 WRITTEN_FEEDS = "written-feeds.json"  # in CACHE_PATH: WrittenFeeds
+# What a feed opened in a browser is shown through, in each run's output (theme/templates/feed_xsl.html).
+FEED_STYLESHEET = "feeds/feed.xsl"
 
 
 # ---------------------------------------------------------------- the public records
@@ -285,10 +287,10 @@ def clean_entry(model, entry: Entry) -> Entry:
     )
 
 
-def stylesheet_href(settings, spec: FeedSpec) -> str:
-    """The XSL relative to the feed, so it is served from the same origin wherever the site lives."""
-    up = "../" * spec.path.count("/")
-    return f"{up}{settings.get('THEME_STATIC_DIR', 'theme')}/feeds/feed.xsl"
+def stylesheet_href(spec: FeedSpec) -> str:
+    """The edition's own XSL (FEED_STYLESHEET, in its words), relative to the feed: a browser applies
+    only a stylesheet of the feed's origin, wherever the site lives."""
+    return "../" * spec.path.count("/") + FEED_STYLESHEET
 
 
 def finish(document: bytes, stylesheet: str) -> bytes:
@@ -339,7 +341,7 @@ def atom_and_rss(model, spec: FeedSpec, entries: list[Entry], updated: datetime)
         generator.link(href=model.absolute_url(spec.file(kind)), rel="self", type=FEED_TYPES[kind],
                        replace=True)
         generator.link(href=model.absolute_url(spec.html_path), rel="alternate", type="text/html")
-        documents[kind] = finish(serialise(pretty=True), stylesheet_href(settings, spec))
+        documents[kind] = finish(serialise(pretty=True), stylesheet_href(spec))
     return documents
 
 
@@ -590,6 +592,9 @@ class FeedsGenerator(Generator):
             relative_urls=self.settings["RELATIVE_URLS"], template_name="feeds", url=url,
             feeds_page=feeds_page(model, self.edition, self.feeds),
         )
+        # Rendered in every run, so the browser view of a feed speaks the feed's edition.
+        writer.write_file(self.edition.prefix + FEED_STYLESHEET, self.get_template("feed_xsl"), self.context,
+                          template_name="feed_xsl", month_names=MONTHS_EN)
 
 
 def rewrite_feeds_of(item, generators) -> None:

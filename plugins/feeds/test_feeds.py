@@ -76,6 +76,12 @@ def site(tmp_path_factory):
     return build_site(FILES, tmp_path_factory.mktemp("site"), SITEURL=SITEURL)
 
 
+@pytest.fixture(scope="module")
+def development_site(tmp_path_factory):
+    """SITEURL "": the feed stylesheet's links are the site's own wherever a test serves it."""
+    return build_site(FILES, tmp_path_factory.mktemp("development"), SEARCH_INDEX=False)
+
+
 def feed_files(output: Path, pattern="*.xml"):
     return sorted((output / "feeds").rglob(pattern))
 
@@ -311,10 +317,57 @@ def test_json_feed_follows_version_1_1(site):
     assert office["tags"] == ["科创", "交通", "上海", "江苏"]  # registry order
 
 
-def test_feeds_are_styled_by_a_stylesheet_from_the_site(site):
-    for path in feed_files(site):
-        href = re.search(rb'<\?xml-stylesheet type="text/xsl" href="([^"]+)"\?>', path.read_bytes())[1]
-        assert (path.parent / href.decode()).resolve() == (site / "static/feeds/feed.xsl").resolve()
+def stylesheet_of(feed: Path) -> Path:
+    href = re.search(rb'<\?xml-stylesheet type="text/xsl" href="([^"]+)"\?>', feed.read_bytes())[1]
+    return (feed.parent / href.decode()).resolve()
+
+
+def test_feeds_are_styled_by_their_own_editions_stylesheet_from_the_site(site):
+    for edition in ("", "en/", "zh-hant/"):
+        feeds = sorted((site / edition / "feeds").rglob("*.xml"))
+        assert feeds
+        for path in feeds:
+            assert stylesheet_of(path) == (site / edition / "feeds/feed.xsl").resolve(), path
+
+
+def browser_view(feed: Path) -> BeautifulSoup:
+    """The page a browser shows for a feed: the feed through its own stylesheet (libxslt, as in Chromium)."""
+    from lxml import etree
+
+    transform = etree.XSLT(etree.parse(str(stylesheet_of(feed))))
+    return BeautifulSoup(str(transform(etree.parse(str(feed)))), "html.parser")
+
+
+def view_words(view: BeautifulSoup) -> str:
+    """What the stylesheet itself says on the page: the feed's own titles and summaries left out."""
+    for own in view.select("h1, .lead, article h2, article .summary"):
+        own.decompose()
+    return " ".join(f"{view.title.get_text()} {view.body.get_text()}".split())
+
+
+@pytest.mark.parametrize("edition, lang, words, date", [
+    ("", "zh-CN", ["(订阅源)", "这是一个订阅源", "打开对应的网页", "什么是订阅?查看全部订阅"], "2019年1月3日"),
+    ("zh-hant/", "zh-Hant", ["(訂閱源)", "這是一個訂閱源", "打開對應的網頁", "什麼是訂閱?查看全部訂閱"], "2019年1月3日"),
+    ("en/", "en", [" (feed)", "This is a feed", "Open the web page of this feed", "What is a feed? See every feed"],
+     "3 January 2019"),
+])
+def test_a_feed_in_a_browser_speaks_its_editions_language_with_its_dates(site, edition, lang, words, date):
+    for kind in ("atom", "rss"):
+        view = browser_view(site / edition / f"feeds/fields/transport.{kind}.xml")
+        assert view.html["lang"] == lang
+        assert view.title.get_text().startswith(view.h1.get_text())
+        # The item's date as the edition's own item page shows it.
+        item = soup(site, f"{edition}news/2019/office-first-year/")
+        card = view.select_one('article:has(a[href$="/office-first-year/"])')
+        assert card.time.get_text(strip=True) == item.select_one("main time").get_text(strip=True) == date
+        text = view_words(view)
+        assert all(word in text for word in words), (kind, text)
+        if lang == "en":
+            assert not re.search(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", text), text
+        if lang == "zh-Hant":
+            assert not re.search("订阅|这是|对应|网页|什么", text), text
+    empty = {"": "暂无消息。", "zh-hant/": "暫無消息。", "en/": "No news yet."}[edition]
+    assert empty in view_words(browser_view(site / edition / "feeds/fields/culture.atom.xml"))
 
 
 def test_subscription_page_lists_every_feed_and_the_opml(site):
@@ -356,24 +409,35 @@ def test_wrong_feed_settings_are_reported(tmp_path, setting):
 
 
 @pytest.mark.browser
-def test_a_feed_opened_in_a_browser_is_a_readable_page(site):
+@pytest.mark.parametrize("feeds, title, first_item, date, lang, note", [
+    (("feeds/fields/transport/anhui.atom.xml", "feeds/fields/transport.rss.xml"), "中国长三角:交通",
+     "城际铁路开通", "2019年6月1日", "zh-CN", "这是一个订阅源"),
+    (("zh-hant/feeds/fields/transport/anhui.atom.xml", "zh-hant/feeds/fields/transport.rss.xml"), "中國長三角:交通",
+     "城際鐵路開通", "2019年6月1日", "zh-Hant", "這是一個訂閱源"),
+    (("en/feeds/fields/transport.atom.xml", "en/feeds/fields/transport.rss.xml"), "China Yangtze River Delta: Transport",
+     "Office turns one", "3 January 2019", "en", "This is a feed"),
+])
+def test_a_feed_opened_in_a_browser_is_a_readable_page_in_its_editions_language(
+        development_site, feeds, title, first_item, date, lang, note):
     from sitebuild import chromium, have_chromium
 
     if not have_chromium():
         pytest.skip("needs Debian's chromium")
-    with serve(site) as base, chromium() as browser:
+    with serve(development_site) as base, chromium() as browser:
         page = browser.new_page()
         missing = []
         page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
-        for feed in ("feeds/fields/transport/anhui.atom.xml", "feeds/fields/transport.rss.xml"):
+        for feed in feeds:
             page.goto(f"{base}/{feed}")
-            assert page.locator("h1").inner_text().startswith("中国长三角:交通")
-            assert page.locator("article h2 a").first.inner_text() == "城际铁路开通"
-            assert page.locator("article time").first.inner_text() == "2019年6月1日"
-            assert page.evaluate("document.documentElement.lang") == "zh-CN"
+            assert page.locator("h1").inner_text().startswith(title)
+            assert page.title().startswith(title) and page.title() != page.locator("h1").inner_text()
+            assert page.locator(".feed-preview-note").inner_text().startswith(note)
+            assert page.locator("article h2 a").first.inner_text() == first_item
+            assert page.locator("article time").first.inner_text() == date
+            assert page.evaluate("document.documentElement.lang") == lang
             # the site's own stylesheet applies (its body font size is not the browser's 16px)
             assert page.evaluate("getComputedStyle(document.body).fontSize") != "16px"
-        assert [url for url in missing if not url.endswith("/favicon.ico")] == []
+        assert missing == []
 
 
 def test_each_news_feed_has_exactly_the_items_naming_its_field_and_province_in_their_order(tmp_path):
