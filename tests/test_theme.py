@@ -242,3 +242,34 @@ def test_a_news_item_with_its_css_and_js_stays_light_on_slow_links(site):
               for tag in soup(site, url_path).select("link[rel~=stylesheet][href], script[src]")]
     assert any(f.suffix == ".css" for f in files) and any(f.suffix == ".js" for f in files)
     assert sum(len(gzip.compress(f.read_bytes(), 9)) for f in files) < 20_000
+
+
+@pytest.mark.parametrize("url_path, own_feed", [
+    ("action-plan/", "feeds/action-plan"),
+    ("action-plan/tasks/", "feeds/action-plan"),
+    ("en/action-plan/", "en/feeds/action-plan"),
+    ("zh-hant/action-plan/", "zh-hant/feeds/action-plan"),
+    ("fields/transport/", "feeds/fields/transport"),
+    ("en/fields/transport/", "en/feeds/fields/transport"),
+])
+def test_a_page_advertises_each_of_its_feeds_in_both_formats_by_the_feeds_own_title(site, url_path, own_feed):
+    """A reader's "subscribe" menu lists Atom and RSS of every feed, named as the reader will name the feed."""
+    import feedparser
+
+    english = url_path.startswith("en/")
+    advertised = {}
+    for link in soup(site, url_path).head.select('link[rel="alternate"][type$="+xml"]'):
+        stem, kind = link["href"].lstrip("/").rsplit(".", 2)[:2]
+        feed = feedparser.parse((site / link["href"].lstrip("/")).read_bytes()).feed
+        format_name = {"atom": "Atom", "rss": "RSS"}[kind]
+        # English puts a space before the parenthesis; Chinese uses the full-width one, without.
+        assert link["title"] == (f"{feed.title} ({format_name})" if english else f"{feed.title}({format_name})")
+        advertised.setdefault(stem, set()).add(kind)
+    assert own_feed in advertised
+    assert all(kinds == {"atom", "rss"} for kinds in advertised.values()), advertised
+
+
+@pytest.mark.parametrize("edition", ["", "en/", "zh-hant/"])
+def test_the_action_plan_offers_its_reports_feed_in_both_formats(site, edition):
+    links = {a["href"] for a in soup(site, f"{edition}action-plan/").select("#plan-data ~ ul a[type]")}
+    assert links == {f"/{edition}feeds/action-plan.atom.xml", f"/{edition}feeds/action-plan.rss.xml"}

@@ -625,8 +625,11 @@ def check_settings(pelican) -> None:
     settings = pelican.settings
     model = model_for(settings)
     settings.pop("PORTAL_FEEDS", None)  # a fresh list of feeds per build
-    settings.setdefault("JINJA_GLOBALS", {})["feeds_for"] = (
-        lambda thing=None, edition=None: feeds_for(model, thing, edition))
+    settings.setdefault("JINJA_GLOBALS", {}).update(
+        feeds_for=lambda thing=None, edition=None: feeds_for(model, thing, edition),
+        # Another plugin's feed as announced (announce_feed): its pages' links then carry the feed's own title.
+        announced_feed=lambda path: settings["PORTAL_FEEDS"][path],
+    )
     limit = settings.get("FEED_MAX_ITEMS", 50)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         model.problem("pelicanconf.py", f"FEED_MAX_ITEMS = {limit!r} 不对 — 应是正整数,如 50"
