@@ -88,7 +88,7 @@ def test_edits_to_an_items_words_are_rebuilt_quickly_as_a_full_build_would_write
     assert same_as_full_build(content, output, tmp_path, "after-title") == []
     # Without a Summary line, the first paragraph is the summary that lists show; a Source line removed.
     drafting = news / "action-plan-drafting.md"
-    edit(drafting, "开年之后,", "新年伊始,")
+    edit(drafting, "开年之后，", "新年伊始，")
     edit(drafting, "Source: 解放日报\n", "")
     assert rebuild() > 1
     assert "新年伊始" in soup(output, "fields/transport/page/2/").text + soup(output, "fields/transport/").text
