@@ -188,9 +188,27 @@ def livereload(c, content="", port=PORT, output=""):
     # A process of its own: in this one, Pelican's server would turn on the log of every page
     # written, and the builds fork workers while it handles requests.
     with serving(port, output):
-        for refused in preview_builds(content, output, FEED_DOMAIN=served_at(port)):
+        shown = []
+        for refused in preview_builds(content, output, FEED_DOMAIN=served_at(port), **DRAFTS_IN_PREVIEW):
             if refused:
                 print(refused, file=sys.stderr)
+            elif (drafts := drafts_in(output)) != shown:
+                shown = drafts
+                if drafts:
+                    print("草稿只在预览中显示 (drafts, shown in the preview only):",
+                          *(f"  {served_at(port)}/{path}" for path in drafts), sep="\n")
+
+
+# `invoke new` writes a draft: the preview shows it at drafts/<slug>/ (the public build writes no draft).
+DRAFTS_IN_PREVIEW = {"DRAFT_URL": "drafts/{slug}/", "DRAFT_SAVE_AS": "drafts/{slug}/index.html",
+                     "DRAFT_PAGE_URL": "drafts/pages/{slug}/", "DRAFT_PAGE_SAVE_AS": "drafts/pages/{slug}/index.html"}
+
+
+def drafts_in(output) -> list[str]:
+    """The site paths of the drafts the preview wrote, of every edition (drafts/ and <edition>/drafts/:
+    not a walk of the whole output on every save)."""
+    found = [*Path(output).glob("drafts/**/index.html"), *Path(output).glob("*/drafts/**/index.html")]
+    return sorted(path.parent.relative_to(output).as_posix() + "/" for path in found)
 
 
 def preview_builds(content=CONTENT, output=OUTPUT, settings_file=str(ROOT / "pelicanconf.py"),

@@ -178,6 +178,26 @@ def test_the_preview_builds_again_after_every_edit_as_a_clean_build_would(tmp_pa
     assert tree_differences(tmp_path / "preview", build_site(content, tmp_path / "clean", SEARCH_INDEX=False)) == []
 
 
+def test_the_preview_shows_a_draft_at_its_own_address_and_nowhere_else(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    written = invoke("new", "--title", "长三角文旅年卡发布", "--fields", "culture", "--date", "2019-12-30",
+                     "--content", str(content))
+    assert written.returncode == 0, written.stderr
+    output = tmp_path / "preview"
+    preview = tasks.preview_builds(content, output, wait_for_change=lambda *watched: None,
+                                   CACHE_PATH=str(tmp_path / "cache"), SEARCH_INDEX=False,
+                                   **NOT_PRECOMPRESSED["pelicanconf.py"], **tasks.DRAFTS_IN_PREVIEW)
+    assert next(preview) is None
+    assert {"drafts/chang-san-jiao-wen-lv-nian-ka-fa-bu/",
+            "zh-hant/drafts/chang-san-jiao-wen-lv-nian-ka-fa-bu/"} <= set(tasks.drafts_in(output))
+    draft = soup(output, "drafts/chang-san-jiao-wen-lv-nian-ka-fa-bu/")
+    assert draft.h1.text == "长三角文旅年卡发布"
+    assert "请删去 “Status: draft” 这一行" in draft.select_one(".draft-note").text
+    assert draft.select("[data-pagefind-body]") == [], "not in the preview's search"
+    assert "长三角文旅年卡发布" not in soup(output, "").text + (output / "feeds" / "all.atom.xml").read_text()
+
+
 def answers(port: int, path: str = "/") -> bool:
     try:
         served(port, path)

@@ -24,6 +24,7 @@ from markdown.preprocessors import Preprocessor
 from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
+from pelican.urlwrappers import Category
 
 from portal_model import (
     DEFAULT_SLUG_LENGTH, LANGUAGES, METADATA_KEYS, OPTIONAL_TEXT_KEYS, SLUG_FORMAT, STATUSES, made_by_the_system,
@@ -524,11 +525,17 @@ def stop_after_writing(pelican) -> None:
 
 
 def drop_drafts(generator) -> None:
-    """Drafts (and future items) are never written, not even at a hidden URL.
+    """Drafts (and future items) are never written, not even at a hidden URL; only the preview
+    (`invoke livereload`) gives them one (DRAFT_SAVE_AS), for the editor to see them.
 
     Emptying the lists also avoids Pelican 4.12 failing on drafts when
     categories are switched off (it reads `draft.category` unconditionally).
     """
+    if generator.settings.get("DRAFT_SAVE_AS"):
+        for draft in (*generator.drafts, *generator.drafts_translations):
+            if not hasattr(draft, "category"):  # a category of drafts; no page is made for it
+                draft.category = Category("drafts", generator.settings)
+        return
     generator.drafts.clear()
     generator.drafts_translations.clear()
 
