@@ -5,7 +5,7 @@ Data only: the meaning of these registries lives in plugins/portal_model.
 
 SITENAME = "中国长三角"
 SITENAME_EN = "China Yangtze River Delta"
-SITE_DESCRIPTION = "长三角区域合作办公室主办:沪苏浙皖一体化进展、各领域时间线与三年行动计划进展公开。"
+SITE_DESCRIPTION = "长三角区域合作办公室主办：沪苏浙皖一体化进展、各领域时间线与三年行动计划进展公开。"
 SITEURL = ""
 # Absolute base for feeds, sitemap and canonical links while SITEURL is relative (development).
 FEED_DOMAIN = "http://localhost:8000"

@@ -78,7 +78,7 @@ def check(c, content=""):
     problems = check_site(str(ROOT / "pelicanconf.py"), content_folder(content))
     if problems:
         sys.exit(format_report(problems))
-    print("内容检查通过,没有发现问题。(No problems found.)")
+    print("内容检查通过，没有发现问题。(No problems found.)")
 
 
 @task(help={"content": CONTENT_HELP})
@@ -325,7 +325,7 @@ def new(c, title, fields, provinces="", date="", content=""):
     folder = Path(content) / "news" / f"{when:%Y}"
     path = folder / f"{pinyin_slug(title)}.md"
     if path.exists():
-        sys.exit(f"{shown_path(path)} 已存在 — 要修改这篇新闻,请直接编辑这个文件;要写另一篇,请换一个标题"
+        sys.exit(f"{shown_path(path)} 已存在 — 要修改这篇新闻，请直接编辑这个文件；要写另一篇，请换一个标题"
                  f" (file exists: edit it, or choose another title)")
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"Title: {title}", f"Date: {when:%Y-%m-%d %H:%M}", f"Fields: {fields}"]
@@ -333,7 +333,7 @@ def new(c, title, fields, provinces="", date="", content=""):
         lines.append(f"Provinces: {provinces}")
     lines += ["Summary: ", "Source: ", "Status: draft", "", "正文写在这里。", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
-    print(f"已创建 {shown_path(path)}(草稿:删去 Status: draft 即可发布)")
+    print(f"已创建 {shown_path(path)}(草稿：删去 Status: draft 即可发布)")
     check(c, content)
 
 

@@ -98,13 +98,13 @@ def test_footer_shows_filing_numbers_only_when_set(tiny, tmp_path):
     text = filings.get_text(" ", strip=True)
     assert "沪ICP备12345678号" in text
     assert "沪公网安备31010402000001号" in text
-    assert "网站标识码:3100000001" in text
+    assert "网站标识码：3100000001" in text
     assert filings.find("a", string="沪ICP备12345678号")["href"] == "https://beian.miit.gov.cn/"
 
 
 def test_footer_names_sponsor_and_contact(tiny):
     footer = soup(tiny, "").select_one(".site-footer").get_text(" ", strip=True)
-    assert "主办:长三角区域合作办公室" in footer
+    assert "主办：长三角区域合作办公室" in footer
     assert "office@csj.example" in footer
 
 

@@ -20,11 +20,11 @@ from .progress import changes, tally
 def spec(model) -> FeedSpec:
     _ = model.gettext
     return FeedSpec(
-        title=_("{site}:三年行动计划进展月报").format(site=model.settings.get("SITENAME", "")),
+        title=_("{site}：三年行动计划进展月报").format(site=model.settings.get("SITENAME", "")),
         path="feeds/action-plan",
         html_path="action-plan/",
         lang=run_edition(model).tag,
-        description=_("长三角地区一体化发展三年行动计划每月进展:各状态任务数和状态有变化的任务。"),
+        description=_("长三角地区一体化发展三年行动计划每月进展：各状态任务数和状态有变化的任务。"),
         group=_("行动计划"),
     )
 
@@ -47,13 +47,13 @@ def chinese(model, text: str) -> Markup:
 
 def report_entry(model, plan: Plan, report: Report) -> Entry:
     _ = model.gettext
-    counts = _(";").join(f"{_(c.status.zh)} {c.label}" for c in tally(plan.tasks, report))
+    counts = _("；").join(f"{_(c.status.zh)} {c.label}" for c in tally(plan.tasks, report))
     changed = changes(plan, report)
     first = report is plan.reports[0]
     summary = _("{counts}。").format(counts=counts) + (
-        _("这是第一期月报。") if first else _("与上月相比,{count} 项任务状态有变化。").format(count=len(changed)))
+        _("这是第一期月报。") if first else _("与上月相比，{count} 项任务状态有变化。").format(count=len(changed)))
     items = Markup("").join(
-        Markup("<li>{}</li>").format(Markup(_("{task}:{before} → {after}")).format(
+        Markup("<li>{}</li>").format(Markup(_("{task}：{before} → {after}")).format(
             task=Markup('<a href="{}">{} {}</a>').format(
                 model.absolute_url(c.task.url), c.task.id, chinese(model, c.task.title)),
             before=_(c.before.zh), after=_(c.after.zh))

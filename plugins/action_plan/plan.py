@@ -146,7 +146,7 @@ def not_begun(settings, month: PartialDate) -> str | None:
     the latest report is the current state, and one for a month to come would stand for it."""
     if month <= this_month(settings):
         return None
-    return (f"{month.format()}还没有到(今天是{format_date(today(settings))},上海时间)— "
+    return (f"{month.format()}还没有到(今天是{format_date(today(settings))}，上海时间)— "
             "月报要到该月开始后才能填写")
 
 
@@ -199,7 +199,7 @@ def read_yaml(model, path: str, how_to_fill: str):
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
-        model.problem(path, f"YAML 格式错误:{reason} — 请检查缩进、冒号和引号 (invalid YAML)",
+        model.problem(path, f"YAML 格式错误：{reason} — 请检查缩进、冒号和引号 (invalid YAML)",
                       mark.line + 1 if mark else None)
         return None
     if data in (None, [], {}):  # nothing, comments only, or an empty list or mapping
@@ -224,7 +224,7 @@ def read_month(model, path, mapping, key: str, what: str) -> PartialDate | None:
     try:
         when = parse_partial_date(value)
         if not when.month:
-            raise ValueError(f"“{value}” 只有年份,应写到月份,如 2018-07")
+            raise ValueError(f"“{value}” 只有年份，应写到月份，如 2018-07")
         return PartialDate(when.year, when.month)
     except ValueError as error:
         model.problem(path, f"{what}的 {key}:{error} (bad date)", mapping.key_lines.get(key))
@@ -233,7 +233,7 @@ def read_month(model, path, mapping, key: str, what: str) -> PartialDate | None:
 
 def read_task(model, path, mapping, number: int, topics: Registry, seen: dict) -> Task | None:
     if not isinstance(mapping, LinedMap):
-        model.problem(path, f"第 {number} 项任务不是“键: 值”的形式 — 每项以 “- id: T001” 开头,"
+        model.problem(path, f"第 {number} 项任务不是“键: 值”的形式 — 每项以 “- id: T001” 开头，"
                             "下面缩进写 title、topic 等 (task is not a mapping)")
         return None
     task_id = str(mapping.get("id") or "").strip()
@@ -245,11 +245,11 @@ def read_task(model, path, mapping, number: int, topics: Registry, seen: dict) -
             model.problem(path, f"{what}缺少 {key} — 例: {TASK_EXAMPLE[key]} (missing key)", line)
     valid_id = bool(task_id)
     if task_id and not TASK_ID.match(task_id):
-        model.problem(path, f"任务编号 “{task_id}” 格式不对 — 应是大写字母加数字,如 T001 (bad task id)",
+        model.problem(path, f"任务编号 “{task_id}” 格式不对 — 应是大写字母加数字，如 T001 (bad task id)",
                       mapping.key_lines.get("id"))
         valid_id = False
     elif task_id in seen:
-        model.problem(path, f"任务编号 {task_id} 重复,第 {seen[task_id]} 行已用过 — 每项任务的编号必须唯一"
+        model.problem(path, f"任务编号 {task_id} 重复，第 {seen[task_id]} 行已用过 — 每项任务的编号必须唯一"
                             " (duplicate task id)", line)
         valid_id = False
     seen.setdefault(task_id, line)
@@ -284,7 +284,7 @@ def one_term(model, path, mapping, key, registry: Registry, what, label, tag) ->
         model.problem(path, f"{what}的{label} “{name}” 未知 — 可用: {registry.choices()} ({tag})",
                       mapping.key_lines.get(key))
     if len(terms) > 1:
-        model.problem(path, f"{what}只能有一个{label},现在写了 {len(terms)} 个 — 请只保留主要的一个"
+        model.problem(path, f"{what}只能有一个{label}，现在写了 {len(terms)} 个 — 请只保留主要的一个"
                             f" (one {key} only)", mapping.key_lines.get(key))
     return terms[0] if len(terms) == 1 and not unknown else None
 
@@ -312,12 +312,12 @@ def read_lead(model, path, mapping, what) -> tuple[list[Term], str]:
 def read_tasks(model, path: str, topics: Registry) -> tuple[list[Task], set[str] | None]:
     """The complete tasks, and every id declared (so that a task with a defect is not also unknown);
     None for the ids when the list cannot be read: nothing can be checked against it."""
-    data = read_yaml(model, path, "请按 “- id: T001” 开头逐项写入任务,下面缩进写 title、topic、field、lead、"
-                                  "start、due;在此之前月报和新闻的任务编号都无法核对")
+    data = read_yaml(model, path, "请按 “- id: T001” 开头逐项写入任务，下面缩进写 title、topic、field、lead、"
+                                  "start、due；在此之前月报和新闻的任务编号都无法核对")
     if data is None:
         return [], None
     if not isinstance(data, list):
-        model.problem(path, "任务清单应是一个列表,每项以 “- id: T001” 开头;在此之前月报和新闻的任务编号都无法核对"
+        model.problem(path, "任务清单应是一个列表，每项以 “- id: T001” 开头；在此之前月报和新闻的任务编号都无法核对"
                             " (task list is not a list)")
         return [], None
     seen: dict[str, int] = {}
@@ -340,17 +340,17 @@ def read_report(model, path: str, tasks: dict[str, Task], declared: set[str] | N
         except ValueError:
             month = None
     if month is None:
-        model.problem(path, f"月报文件名 “{name}” 不对 — 应以报送月份命名,如 2018-12.yaml"
+        model.problem(path, f"月报文件名 “{name}” 不对 — 应以报送月份命名，如 2018-12.yaml"
                             " (report file not named YYYY-MM.yaml)")
     elif reason := not_begun(model.settings, month):
-        model.problem(path, f"{reason};请核对文件名中的月份 (report for a month not yet begun)")
+        model.problem(path, f"{reason}；请核对文件名中的月份 (report for a month not yet begun)")
     # Empty, the month would drop out of the dashboard unnoticed.
-    data = read_yaml(model, path, "请逐项填写已开始的每项任务的进展,如 “T001: {status: on-track, note: 说明}”"
-                                  "(可参照上一期月报);本月不报送的话请删除这个文件")
+    data = read_yaml(model, path, "请逐项填写已开始的每项任务的进展，如 “T001: {status: on-track, note: 说明}”"
+                                  "(可参照上一期月报)；本月不报送的话请删除这个文件")
     if data is None:
         return None
     if not isinstance(data, LinedMap):
-        model.problem(path, "月报应按任务编号逐行填写,如 “T001: {status: on-track, note: 说明}”"
+        model.problem(path, "月报应按任务编号逐行填写，如 “T001: {status: on-track, note: 说明}”"
                             " (report is not a mapping)")
         return None
     for task_id, line in data.duplicates:
@@ -367,8 +367,8 @@ def read_report(model, path: str, tasks: dict[str, Task], declared: set[str] | N
     if month:
         for task in tasks.values():
             if task.start <= month and task.id not in data:
-                model.problem(path, f"缺少任务 {task.id} 的进展 — 该任务 {task.start.format()}开始,"
-                                    f"每期月报都要填写,如 “{task.id}: {{status: on-track}}” (missing task)")
+                model.problem(path, f"缺少任务 {task.id} 的进展 — 该任务 {task.start.format()}开始，"
+                                    f"每期月报都要填写，如 “{task.id}: {{status: on-track}}” (missing task)")
     return Report(month, path, entries) if month else None
 
 
@@ -421,4 +421,4 @@ def check_news_tasks(model, declared: set[str] | None, sources) -> None:
         for task_id in split_list(source.meta.get("tasks")):
             if task_id not in declared:
                 model.problem(source.path, f"Tasks 中的任务编号 “{task_id}” 不在行动计划任务清单中 — "
-                                           "请核对编号,如 T001 (unknown task id)")
+                                           "请核对编号，如 T001 (unknown task id)")

@@ -164,7 +164,7 @@ def test_task_table_and_its_prebuilt_narrowed_pages(output):
     assert task_ids(soup(output, "action-plan/tasks/topic/credit/")) == ["T003"]
     assert task_ids(soup(output, "action-plan/tasks/field/transport/")) == ["T001"]
     assert task_ids(soup(output, "action-plan/tasks/province/zhejiang/")) == ["T003"]
-    assert soup(output, "action-plan/tasks/topic/energy/").h1.get_text() == "任务一览:专题 · 能源互济"
+    assert soup(output, "action-plan/tasks/topic/energy/").h1.get_text() == "任务一览：专题 · 能源互济"
 
 
 def test_report_page_lists_what_changed(output):
@@ -232,7 +232,7 @@ def test_open_data_is_the_same_for_the_same_content(output, tmp_path):
 def test_feed_has_one_entry_per_report(output):
     feed = feedparser.parse((output / "feeds" / "action-plan.atom.xml").read_bytes())
     assert feed.bozo == 0
-    assert feed.feed.title == "中国长三角:三年行动计划进展月报"
+    assert feed.feed.title == "中国长三角：三年行动计划进展月报"
     assert [e.title for e in feed.entries] == ["2018年11月行动计划进展月报", "2018年10月行动计划进展月报"]
     latest = feed.entries[0]
     assert latest.link == "http://localhost:8000/action-plan/reports/2018-11/"
@@ -411,7 +411,7 @@ def test_a_report_must_cover_every_started_task(tmp_path):
     assert [m.split(" 的进展")[0] for m in messages if "(missing task)" in m] == ["缺少任务 T002", "缺少任务 T004"]
 
 
-@pytest.mark.parametrize("emptied", ["", "# 2018年11月月报,待填\n"])
+@pytest.mark.parametrize("emptied", ["", "# 2018年11月月报，待填\n"])
 def test_an_emptied_report_is_a_problem_not_a_month_gone_from_the_dashboard(tmp_path, emptied):
     files = {**PLAN, "action-plan/reports/2018-11.yaml": emptied}
     with pytest.raises(ContentProblems) as stopped:
@@ -454,7 +454,7 @@ def test_invoke_report_prefills_next_month_and_never_overwrites(tmp_path):
         ("T001", "on-track", "规划初稿已形成"), ("T002", "delayed", "跨省协调未完成"),
         ("T003", "done", ""), ("T004", "not-started", "")]
     before = path.read_bytes()
-    with pytest.raises(ReportRefused, match="已存在,不会覆盖"):
+    with pytest.raises(ReportRefused, match="已存在，不会覆盖"):
         write_report(settings_for(content), "2018-12")
     with pytest.raises(ReportRefused, match="早于最新月报"):
         write_report(settings_for(content), "2018-09")
@@ -469,7 +469,7 @@ def test_a_report_for_a_month_not_yet_begun_is_refused_by_the_check_and_by_invok
         build_site(december, tmp_path, PORTAL_TODAY="2018-11-30")  # Asia/Shanghai's date
     [problem] = stopped.value.problems
     assert problem.path.endswith("reports/2018-12.yaml")
-    assert problem.message.startswith("2018年12月还没有到(今天是2018年11月30日,上海时间)")
+    assert problem.message.startswith("2018年12月还没有到(今天是2018年11月30日，上海时间)")
     assert problem.message.endswith("(report for a month not yet begun)")
     first_day = settings_for(write_content(tmp_path / "first-day", december), PORTAL_TODAY="2018-12-01")
     assert load_plan(model_for(first_day), str(tmp_path / "first-day" / "action-plan")).latest.key == "2018-12"
@@ -494,7 +494,7 @@ def test_invoke_report_and_invoke_check_as_an_editor_runs_them(tmp_path):
     written = run("report", "2018-12")
     assert written.returncode == 0 and "2018-12.yaml" in written.stdout, written.stderr
     again = run("report", "2018-12")
-    assert again.returncode == 1 and "已存在,不会覆盖" in again.stderr
+    assert again.returncode == 1 and "已存在，不会覆盖" in again.stderr
     (content / "action-plan" / "reports" / "2018-12.yaml").write_text("T001: {status: finished}\n", encoding="utf-8")
     checked = run("check")
     assert checked.returncode == 1

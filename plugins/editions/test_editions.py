@@ -811,7 +811,7 @@ def test_the_traditional_conversion_starts_before_the_pages_are_written_and_conv
 
     monkeypatch.setattr(editions, "TraditionalRun", Recorded)
     edited = site.content / "news/2019/zh-only.md"
-    edited.write_text(edited.read_text(encoding="utf-8").replace("备忘录。", "备忘录,共促发展。"), encoding="utf-8")
+    edited.write_text(edited.read_text(encoding="utf-8").replace("备忘录。", "备忘录，共促发展。"), encoding="utf-8")
     site.build()
 
     assert started == [before], "one conversion, started before the edited page was written again"

@@ -118,7 +118,7 @@ ROOT_EDITION = Edition("", "zh", "zh-CN", {
     "site": "中国长三角",
     "all": N_("全部消息"), "field": "{field}", "province": "{province}",
     "pair": "{field} · {province}",
-    "title": N_("{site}:{name}"),
+    "title": N_("{site}：{name}"),
     "description": N_("{site}({name})最新消息"),
     "group.all": N_("全部消息"), "group.field": N_("按领域"), "group.province": N_("按省市"),
     "group.pair": N_("按领域和省市"),
@@ -632,16 +632,16 @@ def check_settings(pelican) -> None:
     )
     limit = settings.get("FEED_MAX_ITEMS", 50)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        model.problem("pelicanconf.py", f"FEED_MAX_ITEMS = {limit!r} 不对 — 应是正整数,如 50"
+        model.problem("pelicanconf.py", f"FEED_MAX_ITEMS = {limit!r} 不对 — 应是正整数，如 50"
                                         " (FEED_MAX_ITEMS must be a positive integer)")
     authority = settings.get("FEED_ID_AUTHORITY", "")
     if not TAG_AUTHORITY.match(str(authority)):
-        model.problem("pelicanconf.py", f"FEED_ID_AUTHORITY = {authority!r} 不对 — 应是“域名,年份”,"
-                                        "如 \"csj.example,2018\";设定后不要再改,否则订阅者会重复收到旧消息"
+        model.problem("pelicanconf.py", f"FEED_ID_AUTHORITY = {authority!r} 不对 — 应是“域名，年份”，"
+                                        "如 \"csj.example,2018\"；设定后不要再改，否则订阅者会重复收到旧消息"
                                         " (FEED_ID_AUTHORITY must be 'domain,year')")
     for name in PELICAN_FEED_SETTINGS:
         if settings.get(name):
-            model.problem("pelicanconf.py", f"{name} 应为 None — 订阅源由 plugins/feeds 统一生成,"
+            model.problem("pelicanconf.py", f"{name} 应为 None — 订阅源由 plugins/feeds 统一生成，"
                                             "Pelican 自带的订阅会重复写出 (Pelican's own feeds must stay off)")
 
 

@@ -26,7 +26,7 @@ FILES = {
         Provinces: 沪, 苏
         Slug: office-first-year
 
-        一年来,长三办推动了一批合作事项。
+        一年来，长三办推动了一批合作事项。
 
         ![会场](images/hall.jpg) 详见[交通领域](/fields/transport/)、[同领域消息]({filename}rail.md)
         和<a href="notes/">附注</a>。
@@ -126,7 +126,7 @@ def test_write_feed_puts_any_entries_newest_first_with_the_newest_date_as_update
     entries = [Entry(entry_id(settings, f"plan/{month}"), f"{month}月", f"plan/#{month}",
                      datetime(2019, month, 5, 10, tzinfo=SHANGHAI), "摘要", "<p>内容</p>")
                for month in (3, 5, 4)]
-    spec = FeedSpec("中国长三角:行动计划", "feeds/plan", "plan/", group="行动计划")
+    spec = FeedSpec("中国长三角：行动计划", "feeds/plan", "plan/", group="行动计划")
     write_feed(settings, spec, entries)
     assert sorted(path.name for path in (tmp_path / "out/feeds").iterdir()) == ["plan.atom.xml", "plan.rss.xml"]
     atom = parse(tmp_path / "out/feeds/plan.atom.xml")
@@ -163,7 +163,7 @@ def test_each_feed_has_only_its_own_published_items_newest_first(site):
 
 def test_feed_metadata_links_dates_and_language(site):
     atom = parse(site / "feeds/fields/transport.atom.xml")
-    assert atom.feed.title == "中国长三角:交通"
+    assert atom.feed.title == "中国长三角：交通"
     assert atom.feed.language == "zh-CN"
     links = {link.rel: link.href for link in atom.feed.links}
     assert links == {"self": f"{SITEURL}/feeds/fields/transport.atom.xml",
@@ -221,11 +221,11 @@ def test_ids_stay_when_titles_are_edited_and_builds_are_byte_identical(tmp_path)
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
     for name in ("news/2019/office.md", "news/2018/teachers.md"):
         path = content / name
-        path.write_text(path.read_text(encoding="utf-8").replace("Title: ", "Title: 更正:"),
+        path.write_text(path.read_text(encoding="utf-8").replace("Title: ", "Title: 更正："),
                         encoding="utf-8")
     edited = build_site(content, tmp_path / "edited", SITEURL=SITEURL)
     titles = [e.title for e in parse(edited / "feeds/all.atom.xml").entries]
-    assert titles == ["城际铁路开通", "更正:长三办成立一周年", "更正:浙江教师交流"]
+    assert titles == ["城际铁路开通", "更正：长三办成立一周年", "更正：浙江教师交流"]
     assert ids(edited, "all.atom.xml") == ids(first, "all.atom.xml") == [RAIL, OFFICE, TEACHERS]
 
 
@@ -299,7 +299,7 @@ def test_opml_lists_every_feed_with_its_chinese_title(site):
     assert listed == {f"{SITEURL}/feeds/{p.relative_to(site / 'feeds').as_posix()}"
                       for p in feed_files(site, "*.atom.xml")}
     titles = {o.get("text") for o in outlines}
-    assert {"中国长三角:全部消息", "中国长三角:交通", "中国长三角:安徽", "中国长三角:交通 · 安徽"} <= titles
+    assert {"中国长三角：全部消息", "中国长三角：交通", "中国长三角：安徽", "中国长三角：交通 · 安徽"} <= titles
     assert [group.get("text") for group in root.find("body")] == ["全部消息", "按领域", "按省市", "按领域和省市"]
 
 
@@ -346,8 +346,8 @@ def view_words(view: BeautifulSoup) -> str:
 
 
 @pytest.mark.parametrize("edition, lang, words, date", [
-    ("", "zh-CN", ["(订阅源)", "这是一个订阅源", "打开对应的网页", "什么是订阅?查看全部订阅"], "2019年1月3日"),
-    ("zh-hant/", "zh-Hant", ["(訂閱源)", "這是一個訂閱源", "打開對應的網頁", "什麼是訂閱?查看全部訂閱"], "2019年1月3日"),
+    ("", "zh-CN", ["(订阅源)", "这是一个订阅源", "打开对应的网页", "什么是订阅？查看全部订阅"], "2019年1月3日"),
+    ("zh-hant/", "zh-Hant", ["(訂閱源)", "這是一個訂閱源", "打開對應的網頁", "什麼是訂閱？查看全部訂閱"], "2019年1月3日"),
     ("en/", "en", [" (feed)", "This is a feed", "Open the web page of this feed", "What is a feed? See every feed"],
      "3 January 2019"),
 ])
@@ -393,7 +393,7 @@ def test_pages_advertise_their_feeds(site, url_path, own_feeds):
     expected = [f"{SITEURL}/feeds/{stem}.atom.xml" for stem in [*own_feeds, "all"]]
     head = page.head.find_all("link", rel="alternate", type="application/atom+xml")
     assert [link["href"] for link in head] == expected
-    assert all(link["title"].startswith("中国长三角:") for link in head)
+    assert all(link["title"].startswith("中国长三角：") for link in head)
     assert len(page.head.find_all("link", rel="alternate", type="application/rss+xml")) == len(expected)
     if own_feeds:
         visible = {a["href"] for a in page.select("main .subscribe a")}
@@ -410,9 +410,9 @@ def test_wrong_feed_settings_are_reported(tmp_path, setting):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("feeds, title, first_item, date, lang, note", [
-    (("feeds/fields/transport/anhui.atom.xml", "feeds/fields/transport.rss.xml"), "中国长三角:交通",
+    (("feeds/fields/transport/anhui.atom.xml", "feeds/fields/transport.rss.xml"), "中国长三角：交通",
      "城际铁路开通", "2019年6月1日", "zh-CN", "这是一个订阅源"),
-    (("zh-hant/feeds/fields/transport/anhui.atom.xml", "zh-hant/feeds/fields/transport.rss.xml"), "中國長三角:交通",
+    (("zh-hant/feeds/fields/transport/anhui.atom.xml", "zh-hant/feeds/fields/transport.rss.xml"), "中國長三角：交通",
      "城際鐵路開通", "2019年6月1日", "zh-Hant", "這是一個訂閱源"),
     (("en/feeds/fields/transport.atom.xml", "en/feeds/fields/transport.rss.xml"), "China Yangtze River Delta: Transport",
      "Office turns one", "3 January 2019", "en", "This is a feed"),

@@ -49,7 +49,7 @@ def models():
 
 def test_a_preview_rebuild_makes_only_what_changed_and_equals_a_fresh_build(tmp_path, files_read, models):
     content = write_content(tmp_path / "content", {
-        "news/meeting.md": item("合作会议", "2019-03-01", "第一次会议在上海召开,会议审议了三年行动计划的进展情况与下一步重点任务安排。"),
+        "news/meeting.md": item("合作会议", "2019-03-01", "第一次会议在上海召开，会议审议了三年行动计划的进展情况与下一步重点任务安排。"),
         "news/meeting-en.md": "Title: Cooperation meeting\nDate: 2019-03-01\nFields: culture\nProvinces: 沪\n"
                               "Lang: en\n\nThe first meeting was held in Shanghai.\n",
         "news/museum.md": item("博物馆联票", "2019-04-01", "四地博物馆推出联票。", extra="Tags: 博物馆\n"),

@@ -48,7 +48,7 @@ METADATA_KEYS = (
 # Optional one-line texts of the header; written with nothing after them (`invoke new` leaves
 # `Summary: ` and `Source: ` to be filled in) they count as not written.
 OPTIONAL_TEXT_KEYS = ("summary", "source")
-LIST_SEPARATORS = re.compile(r"[,,、]")
+LIST_SEPARATORS = re.compile(r"[,，、]")
 # Files the editors' computers put into folders unasked: hidden files (macOS's .DS_Store, ._x),
 # Word's lock files (~$x.docx) and Windows Explorer's hidden thumbnail cache and folder settings.
 SYSTEM_FILE_PREFIXES = (".", "~$")
@@ -194,10 +194,10 @@ def parse_partial_date(value) -> PartialDate:
     text = str(value).strip()
     match = PARTIAL_DATE.match(text)
     if not match:
-        raise ValueError(f'日期 "{text}" 格式不对,应写作 1992、2018-07 或 2018-12-15')
+        raise ValueError(f'日期 "{text}" 格式不对，应写作 1992、2018-07 或 2018-12-15')
     year, month, day = (int(g) if g else 0 for g in match.groups())
     if month and not 1 <= month <= 12:
-        raise ValueError(f'日期 "{text}" 不存在:月份应在 1–12 之间')
+        raise ValueError(f'日期 "{text}" 不存在：月份应在 1–12 之间')
     if day:
         try:
             date(year, month, day)
@@ -219,7 +219,7 @@ def parse_datetime(value) -> datetime:
 def parse_datetime_text(text: str) -> datetime:
     match = DATETIME.match(text)
     if not match:
-        raise ValueError(f'日期 "{text}" 格式不对,应写作 2019-01-03 或 2019-01-03 09:00')
+        raise ValueError(f'日期 "{text}" 格式不对，应写作 2019-01-03 或 2019-01-03 09:00')
     parts = [int(g) if g else 0 for g in match.groups()]
     try:
         return datetime(*parts, tzinfo=SHANGHAI)
@@ -375,7 +375,7 @@ class ContentProblems(SystemExit):
 def format_report(problems: list[Problem]) -> str:
     files = len({p.path for p in problems})
     lines = [str(p) for p in sorted(problems, key=lambda p: (p.path, p.line or 0))]
-    lines.append(f"{len(problems)} 个问题,涉及 {files} 个文件;没有发布任何内容。"
+    lines.append(f"{len(problems)} 个问题，涉及 {files} 个文件；没有发布任何内容。"
                  f" ({len(problems)} problem(s) in {files} file(s); nothing was published.)")
     return "\n".join(lines)
 
@@ -401,7 +401,7 @@ class PortalModel:
 
     def empty_file(self, path: str, how_to_fill: str) -> None:
         """A data file with nothing in it but comments: most likely emptied by mistake, so a problem."""
-        self.problem(path, f"文件是空的(没有内容,或只有 # 注释)— {how_to_fill} (empty file)")
+        self.problem(path, f"文件是空的(没有内容，或只有 # 注释)— {how_to_fill} (empty file)")
 
     def relative(self, path: str) -> str:
         return shown_path(path)

@@ -24,7 +24,7 @@ def registries(tmp_path_factory):
 
 def test_fields_accept_keys_chinese_names_and_english_names_in_any_mix(registries):
     fields, _ = registries
-    terms, unknown = fields.resolve("innovation、交通,Culture ,  生态环境")
+    terms, unknown = fields.resolve("innovation、交通，Culture ,  生态环境")
     assert [t.key for t in terms] == ["culture", "innovation", "transport", "ecology"]
     assert unknown == []
 

@@ -75,16 +75,16 @@ def test_edits_to_an_items_words_are_rebuilt_quickly_as_a_full_build_would_write
     assert "走廊内第十个城市也将接入" in soup(output, f"{NEWS}/g60-one-network-licensing/").text
     assert same_as_full_build(content, output, tmp_path, "after-body") == []
     # A milestone's summary: lists, feeds and the timelines (pages and data) show it.
-    edit(news / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公,")
+    edit(news / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公，")
     assert rebuild() > 1
     assert "四地干部集中办公" in soup(output, "timeline/").text
     assert "四地干部集中办公" in (output / "timeline" / "all.json").read_text(encoding="utf-8")
     assert "集中辦公" in soup(output, "zh-hant/timeline/").text  # converted (繁體)
     assert same_as_full_build(content, output, tmp_path, "after-summary") == []
     # A title, where the Slug keeps the address.
-    edit(news / "metro-line-11-cross-border.md", "Title: ", "Title: 跨省地铁:")
+    edit(news / "metro-line-11-cross-border.md", "Title: ", "Title: 跨省地铁：")
     assert rebuild() > 1
-    assert "跨省地铁:" in soup(output, f"{NEWS}/metro-line-11-huaqiao/").h1.text
+    assert "跨省地铁：" in soup(output, f"{NEWS}/metro-line-11-huaqiao/").h1.text
     assert same_as_full_build(content, output, tmp_path, "after-title") == []
     # Without a Summary line, the first paragraph is the summary that lists show; a Source line removed.
     drafting = news / "action-plan-drafting.md"
@@ -104,7 +104,7 @@ def test_the_traditional_pages_are_converted_by_a_process_ready_before_the_edito
     content, output, rebuild = preview
     ready = list(editions._ready_for_quick_rebuild)
     assert len(ready) == 1 and ready[0].process.process.poll() is None  # waiting for the pages
-    edit(content / NEWS / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公,")
+    edit(content / NEWS / "yrd-office-founded.md", "Summary: ", "Summary: 四地干部集中办公，")
     assert rebuild() > 1
     assert "集中辦公" in soup(output, "zh-hant/timeline/").text
     assert ready[0].process.process.returncode == 0  # it converted them
@@ -145,7 +145,7 @@ def test_an_edit_rewrites_only_the_feeds_whose_newest_items_include_the_item(tmp
     monkeypatch.setattr(feeds, "write_feed", lambda settings, spec, entries, **kw: rewritten.append((spec, entries))
                         or write_feed(settings, spec, entries, **kw))
     # An item of 2018: not among the six newest of all news (2019's), but of transport in Anhui.
-    edit(content / NEWS / "action-plan-progress-2018.md", "Summary: ", "Summary: 年终盘点,")
+    edit(content / NEWS / "action-plan-progress-2018.md", "Summary: ", "Summary: 年终盘点，")
     assert rebuild() > 1
     written = {spec.path for spec, _ in rewritten}
     assert "feeds/fields/transport/anhui" in written and "feeds/all" not in written

@@ -44,10 +44,10 @@ def test_a_page_changed_only_outside_its_region_is_indexed_as_before():
 
 
 def test_the_traditional_text_is_the_default_form_of_each_character_but_where_the_page_differs():
-    simplified = "率先复制推广,以后发展。G60头发"
-    traditional = "率先複製推廣,以後發展。G60頭髮"  # OpenCC s2t of the whole text, with its phrases
+    simplified = "率先复制推广，以后发展。G60头发"
+    traditional = "率先複製推廣，以後發展。G60頭髮"  # OpenCC s2t of the whole text, with its phrases
     default = dict(zip(*character_tables()["s2t"]))
-    assert "".join(default.get(character, character) for character in simplified) == "率先復制推廣,以後發展。G60頭發"
+    assert "".join(default.get(character, character) for character in simplified) == "率先復制推廣，以後發展。G60頭發"
     assert fixes(simplified, traditional) == [["先复制", "先複製"], ["复制推", "複製推"], ["头发", "頭髮"]]
     # A run whose length differs (not a conversion of the other) gives nothing rather than nonsense.
     assert fixes("复制", "複製品") == []
@@ -94,7 +94,7 @@ SMALL_SITE = {
         Provinces: 上海
         Slug: credit-platform
 
-        区域信用信息共享平台正式上线,企业证照实现一网通办,将在示范区率先复制推广。
+        区域信用信息共享平台正式上线，企业证照实现一网通办，将在示范区率先复制推广。
         """,
     "news/credit-en.md": """\
         Title: Credit platform goes live
@@ -654,7 +654,7 @@ def test_a_rebuild_indexes_again_only_the_shards_whose_pages_changed(tmp_path):
     # An edited title also changes the prev/next links of the items beside it, in other
     # shards, outside their indexed region: those shards stay as they are.
     write_content(tmp_path / "content", {"news/c.md": item(
-        "c", "信用修复结果互认", "2019-04-01", "credit", "长三角三省一市信用修复结果互认,EDITEDMARKER。")})
+        "c", "信用修复结果互认", "2019-04-01", "credit", "长三角三省一市信用修复结果互认，EDITEDMARKER。")})
     # Pelican leaves a deleted item's pages in the output (unless DELETE_OUTPUT_DIRECTORY):
     # once they are gone, so is the shard they were alone in.
     (tmp_path / "content" / "news" / "e.md").unlink()

@@ -92,7 +92,7 @@ def decode(model, path: str, raw: bytes) -> str | None:
         guess = "疑似 GBK/GB2312 编码"
     except UnicodeDecodeError:
         guess = "编码无法识别"
-    model.problem(path, f"文件不是 UTF-8 编码({guess})— 请在编辑器中选择“另存为”,"
+    model.problem(path, f"文件不是 UTF-8 编码({guess})— 请在编辑器中选择“另存为”，"
                         "编码选 UTF-8 后重新保存 (file is not UTF-8; re-save it as UTF-8)")
     return None
 
@@ -128,7 +128,7 @@ def read_header(model, path: str, text: str) -> dict | None:
             header[key] = (f"{value} {more['value'].strip()}", first)
             continue
         if not header and not LOOKS_LIKE_HEADER.match(line):
-            model.problem(path, "文件开头没有元数据 — 第一行应是 Title: 标题,然后 Date:、"
+            model.problem(path, "文件开头没有元数据 — 第一行应是 Title: 标题，然后 Date:、"
                                 "Fields: 等,空一行后再写正文 (no metadata header)", number)
             return None
         model.problem(path, header_line_hint(line), number)
@@ -139,7 +139,7 @@ def read_header(model, path: str, text: str) -> dict | None:
 def header_line_hint(line: str) -> str:
     fullwidth = FULLWIDTH_COLON_LINE.match(line)
     if fullwidth:
-        return (f"“{line.strip()[:30]}”用了全角冒号“\uff1a”— 请改成半角冒号“:”"
+        return (f"“{line.strip()[:30]}”用了全角冒号“\uff1a”— 请改成半角冒号“：”"
                 f"(如 {fullwidth['key']}: …)(full-width colon in metadata)")
     if re.match(r"^\s*[^\x00-\x7f]+\s*:", line):
         return (f"“{line.strip()[:30]}”的键名不是英文 — 元数据键名请用 Title、Date、Fields 等"
@@ -168,7 +168,7 @@ def content_files(settings, folders, exclude=()):
 
 def check_source(model, path: str, kind: str) -> Source | None:
     if path.rsplit(".", 1)[-1].lower() not in MARKDOWN_EXTENSIONS:
-        model.problem(path, "不是 Markdown 文件,不会被发布 — 请另存为 .md 文本文件,"
+        model.problem(path, "不是 Markdown 文件，不会被发布 — 请另存为 .md 文本文件，"
                             "或移出 content/ 文件夹 (not a .md file)")
         return None
     with open(path, "rb") as handle:
@@ -213,11 +213,11 @@ def check_source(model, path: str, kind: str) -> Source | None:
                       line_of["lang"])
     status = meta.get("status", "published").strip().lower()
     if status not in STATUSES:
-        model.problem(path, f"Status “{status}” 不支持 — 用 draft 表示草稿,或删去这一行"
+        model.problem(path, f"Status “{status}” 不支持 — 用 draft 表示草稿，或删去这一行"
                             " (unknown status)", line_of["status"])
     slug = meta.get("slug", "").strip()
     if "slug" in meta and not SLUG_FORMAT.match(slug):
-        model.problem(path, f"Slug “{slug}” 只能含小写英文字母、数字和连字符,如 yrd-office-first-year"
+        model.problem(path, f"Slug “{slug}” 只能含小写英文字母、数字和连字符，如 yrd-office-first-year"
                             " (bad slug)", line_of["slug"])
     return source
 
@@ -238,10 +238,10 @@ def assign_slugs(model, sources: list[Source]) -> None:
         key = (source.kind, source.lang, slug)
         if key in taken:
             other = model.relative(taken[key].path)
-            model.problem(source.path, f"Slug “{slug}” 已被 {other} 使用,两篇会占用同一网址 — "
+            model.problem(source.path, f"Slug “{slug}” 已被 {other} 使用，两篇会占用同一网址 — "
                                        "请给这一篇改用另一个 Slug (duplicate slug)")
         elif source.kind == "page" and slug in RESERVED_PAGE_SLUGS:
-            model.problem(source.path, f"Slug “{slug}” 是网站栏目的网址,页面不能使用 — 请换一个"
+            model.problem(source.path, f"Slug “{slug}” 是网站栏目的网址，页面不能使用 — 请换一个"
                                        " (reserved slug)")
         taken.setdefault(key, source)
         source.slug = slug

@@ -83,17 +83,17 @@ class ContentFiles:
         other_lang = next((self.documents[path] for path in paths if path in self.documents), None)
         if what == ARTICLE_LINK and other_lang:
             # Each language is a build of its own (plugins/editions): the other's items are not in it.
-            return (f"链接 “{written}” 指向的是另一种语言(Lang: {other_lang})的文章,各语言版本分开发布,"
-                    "这样链接不到 — 请链接同一语言的文章,或写出那篇文章在网站上的网址 (link to another language)")
+            return (f"链接 “{written}” 指向的是另一种语言(Lang: {other_lang})的文章，各语言版本分开发布，"
+                    "这样链接不到 — 请链接同一语言的文章，或写出那篇文章在网站上的网址 (link to another language)")
         folder = model.relative(self.root)
         meant = closest(wanted, self.candidates(what))
         meant = f"是否应为 {{{what}}}/{meant}?" if meant else ""
         if what == ARTICLE_LINK:
-            return (f"链接 “{written}” 指向的文章 {wanted} 不存在 — {meant}请写成已有文件相对 {folder}/ 的路径,"
+            return (f"链接 “{written}” 指向的文章 {wanted} 不存在 — {meant}请写成已有文件相对 {folder}/ 的路径，"
                     f"如 {{filename}}/news/2019/文件名.md (broken link)")
         static = (self.settings.get("STATIC_PATHS") or ["images"])[0]
         return (f"图片或附件 “{written}” 指向的文件 {wanted} 不存在 — {meant}请把文件放进 {folder}/{static}/,"
-                f"并写成它相对 {folder}/ 的路径,如 {{static}}/{static}/图片.jpg (missing file)")
+                f"并写成它相对 {folder}/ 的路径，如 {{static}}/{static}/图片.jpg (missing file)")
 
     def candidates(self, what: str) -> list[str]:
         if what == ARTICLE_LINK:

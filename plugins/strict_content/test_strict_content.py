@@ -182,8 +182,8 @@ def test_a_duplicate_slug_is_the_newer_items_problem_naming_the_published_one(tm
     })
     problems = check_site(str(ROOT / "pelicanconf.py"), str(content))
     assert sorted((os.path.basename(p.path), p.message.split(" —")[0]) for p in problems) == [
-        ("b.md", f"Slug “same-day” 已被 {content / 'news/a.md'} 使用,两篇会占用同一网址"),
-        ("t1.md", f"Slug “yrd-office-first-year” 已被 {content / 'news/2019/yrd-office.md'} 使用,两篇会占用同一网址"),
+        ("b.md", f"Slug “same-day” 已被 {content / 'news/a.md'} 使用，两篇会占用同一网址"),
+        ("t1.md", f"Slug “yrd-office-first-year” 已被 {content / 'news/2019/yrd-office.md'} 使用，两篇会占用同一网址"),
     ]
 
 
@@ -207,7 +207,7 @@ def test_links_to_files_that_are_not_there_are_problems_naming_the_link_and_a_pa
         ("a.md", 6, "链接 “{filename}/news/missing.md” 指向的文章 news/missing.md 不存在"),
         ("a.md", 6, "链接 “{filename}/pages/mechanisms.md” 指向的文章 pages/mechanisms.md 不存在"),
         ("a.md", 8, "图片或附件 “{static}/images/missing.jpg” 指向的文件 images/missing.jpg 不存在"),
-        ("a.md", 9, "链接 “{filename}/news/en.md” 指向的是另一种语言(Lang: en)的文章,各语言版本分开发布,这样链接不到"),
+        ("a.md", 9, "链接 “{filename}/news/en.md” 指向的是另一种语言(Lang: en)的文章，各语言版本分开发布，这样链接不到"),
     ]
     assert "是否应为 {filename}/pages/mechanism.md?" in problems[1].message
     assert f"请写成已有文件相对 {content}/ 的路径" in problems[0].message and problems[0].message.endswith("(broken link)")

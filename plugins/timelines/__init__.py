@@ -90,7 +90,7 @@ def history_files(model) -> list[str]:
         if made_by_the_system(name) or os.path.isdir(path):
             continue
         if not name.lower().endswith(HISTORY_EXTENSIONS):
-            model.problem(path, "时间线文件夹里只能放 .yaml 文件,这个文件不会被读取 — 请改为 .yaml"
+            model.problem(path, "时间线文件夹里只能放 .yaml 文件，这个文件不会被读取 — 请改为 .yaml"
                                 " 或移出 content/timeline/ (not a .yaml file)")
             continue
         paths.append(path)
@@ -109,21 +109,21 @@ def load_history_file(model, path: str, item_paths: set[str] | None) -> list[Tim
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        model.problem(path, f"YAML 格式错误:{error.problem or error.context} — 请检查这一行的缩进"
-                            "(用空格,不要用 Tab)、冒号后的空格和引号是否成对 (broken YAML)",
+        model.problem(path, f"YAML 格式错误：{error.problem or error.context} — 请检查这一行的缩进"
+                            "(用空格，不要用 Tab)、冒号后的空格和引号是否成对 (broken YAML)",
                       mark.line + 1 if mark else None)
         return []
     except yaml.YAMLError as error:
-        model.problem(path, f"YAML 无法读取:{error} — 请删去文件中的特殊控制字符 (broken YAML)")
+        model.problem(path, f"YAML 无法读取：{error} — 请删去文件中的特殊控制字符 (broken YAML)")
         return []
     finally:
         loader.dispose()
     if node is None:
-        model.empty_file(path, "请写入大事条目,每条以 “- date: 2018-07” 开头,下面缩进写 title、fields 等;"
+        model.empty_file(path, "请写入大事条目，每条以 “- date: 2018-07” 开头，下面缩进写 title、fields 等；"
                                "不再需要的话请删除这个文件")
         return []
     if not isinstance(data, list):
-        model.problem(path, "文件内容应是一个列表:每条大事以 “- date: …” 开头,下面缩进写 title、"
+        model.problem(path, "文件内容应是一个列表：每条大事以 “- date: …” 开头，下面缩进写 title、"
                             "fields 等 (not a list)", node.start_mark.line + 1)
         return []
     events = []
@@ -183,7 +183,7 @@ def history_event(model, path: str, index: int, entry, node, item_paths: set[str
         report(f"未知领域 “{name}” — 可用: {model.fields.choices()} (unknown field)", "fields")
     provinces, unknown = model.provinces.resolve(entry.get("provinces"))
     for name in unknown:
-        report(f"未知省市 “{name}” — 可用: {model.provinces.choices()},或简称 沪 苏 浙 皖"
+        report(f"未知省市 “{name}” — 可用: {model.provinces.choices()}，或简称 沪 苏 浙 皖"
                " (unknown province)", "provinces")
     description = text_value(entry.get("description"))
     if description is None:
@@ -196,7 +196,7 @@ def history_event(model, path: str, index: int, entry, node, item_paths: set[str
         meant = closest(page_of(link), item_paths)
         report(f"链接 “{link}” 不是本站任何一篇新闻的网址 — "
                + (f"是否应为 /{meant}?" if meant else "")
-               + "请在浏览器中打开那篇新闻,复制地址栏中 /news/ 起的路径 (no such news item)", "link")
+               + "请在浏览器中打开那篇新闻，复制地址栏中 /news/ 起的路径 (no such news item)", "link")
     if reported:
         return None
     # Site paths are kept like a page's url: without the leading slash.

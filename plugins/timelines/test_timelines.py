@@ -346,7 +346,7 @@ def test_province_filter_in_place_and_readable_at_320px(site):
         assert page.url == f"{base}/timeline/transport/anhui/"
         visible = page.locator("ol.timeline-events > li:visible h3").all_inner_texts()
         assert visible == ["长三办组建", "交通规划对接"]
-        assert page.locator("[data-timeline-status]").inner_text() == "安徽:共 2 个节点"
+        assert page.locator("[data-timeline-status]").inner_text() == "安徽：共 2 个节点"
         assert page.locator("h1").inner_text() == "交通领域一体化时间线 · 安徽"
         assert page.locator("section.timeline-year:visible h2").all_inner_texts() == ["2018年"]
         page.go_back()
