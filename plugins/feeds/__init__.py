@@ -624,11 +624,13 @@ def check_settings(pelican) -> None:
         return
     settings = pelican.settings
     model = model_for(settings)
-    settings.pop("PORTAL_FEEDS", None)  # a fresh list of feeds per build
+    announced = settings["PORTAL_FEEDS"] = {}  # a fresh list of feeds per build
     settings.setdefault("JINJA_GLOBALS", {}).update(
         feeds_for=lambda thing=None, edition=None: feeds_for(model, thing, edition),
-        # Another plugin's feed as announced (announce_feed): its pages' links then carry the feed's own title.
-        announced_feed=lambda path: settings["PORTAL_FEEDS"][path],
+        # Another plugin's feed as announced (announce_feed): its pages' links then carry the feed's own
+        # title. The list itself, not the settings: the incremental writer's key of the settings takes
+        # in what a global refers to, and the settings hold every item's source (0.3 s at 10,000 items).
+        announced_feed=announced.__getitem__,
     )
     limit = settings.get("FEED_MAX_ITEMS", 50)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
