@@ -15,7 +15,7 @@ EXPECTED = {
     "impossible-date.md": "2019-02-30",
     "same-url-b.md": "same-url-a.md",
     "gbk-encoded.md": "GBK",
-    "fullwidth-colon.md": "全角冒号",
+    "fullwidth-colon.md": "请改成半角冒号“:”",
     "no-header.md": "没有元数据",
     "misspelt-key.md": "Feilds",
     "reserved-slug.md": "栏目",

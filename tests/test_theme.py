@@ -262,7 +262,7 @@ def test_a_page_advertises_each_of_its_feeds_in_both_formats_by_the_feeds_own_ti
         stem, kind = link["href"].lstrip("/").rsplit(".", 2)[:2]
         feed = feedparser.parse((site / link["href"].lstrip("/")).read_bytes()).feed
         format_name = {"atom": "Atom", "rss": "RSS"}[kind]
-        # English puts a space before the parenthesis; Chinese uses the full-width one, without.
+        # English puts a space before the parenthesis; Chinese has none.
         assert link["title"] == (f"{feed.title} ({format_name})" if english else f"{feed.title}({format_name})")
         advertised.setdefault(stem, set()).add(kind)
     assert own_feed in advertised

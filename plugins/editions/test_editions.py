@@ -361,6 +361,15 @@ def test_addresses_with_chinese_characters_are_not_converted_with_the_text():
             '<a href="https://xn--fiqs8sirgfmhq98a.xn--zfr164b/%E5%8F%91%E5%B1%95/">中國政府網</a>\n<a href="/zh-hant/news/x/">發展</a>')
 
 
+def test_an_address_in_running_text_ends_before_chinese_punctuation_and_words():
+    from editions import traditional
+
+    conversion = traditional.Conversion(traditional.opencc.OpenCC(traditional.CONVERSION), REWRITER, None)
+    text = "<p>本站网址http://localhost:8000/about/。详见http://localhost:8000/news/x/说明，谢谢</p>"
+    assert conversion.converted(text, "news/2019/a") == (
+        "<p>本站網址http://localhost:8000/zh-hant/about/。詳見http://localhost:8000/zh-hant/news/x/說明，謝謝</p>")
+
+
 def test_a_site_below_a_folder_keeps_its_folder():
     rewriter = LinkRewriter("zh-hant/", "https://example.org/csj/", "/csj", frozenset({"static"}))
     assert rewriter.rewrite('<a href="/csj/news/x/">', "") == '<a href="/csj/zh-hant/news/x/">'

@@ -129,7 +129,8 @@ class LinkRewriter:
     # Compiled once per rewriter, not per file.
     @cached_property
     def absolute_url(self) -> re.Pattern:
-        return re.compile(re.escape(self.absolute_base) + r"([^\s\"'<>()]*)")
+        # Not past CJK punctuation: in running text, "…/about/。" ends the address at 。.
+        return re.compile(re.escape(self.absolute_base) + r"([^\s\"'<>()\u2018-\u201f\u3000-\u303f\uff00-\uffef]*)")
 
     @cached_property
     def feed_id(self) -> re.Pattern | None:
@@ -153,7 +154,7 @@ class LinkRewriter:
             return attribute(match)
 
         def absolute(match: re.Match) -> str:
-            if not match[1].isascii():
+            if names_file_with_han(match[1]):
                 raise AddressWithHan(match[0])
             return self.absolute_base + self.moved(match[1])
 
@@ -177,7 +178,7 @@ class LinkRewriter:
         """`text` with the Chinese characters of the URLs `rewrite` looks at percent-encoded: the
         same addresses to a browser, and nothing OpenCC converts."""
         def encoded(match: re.Match) -> str:
-            return ascii_url(match[0])
+            return ascii_url(match[0]) if names_file_with_han(match[1]) else match[0]
 
         def encoded_attribute(match: re.Match) -> str:
             return match[1] + ascii_url(match[2]) + '"'
@@ -185,11 +186,17 @@ class LinkRewriter:
         return self.absolute_url.sub(encoded, ADDRESS_ATTRIBUTE.sub(encoded_attribute, text))
 
 
+def names_file_with_han(site_path: str) -> bool:
+    """An absolute address of the site in running text, with Chinese characters, that names a file
+    (长三角地图.png): not "…/about/详见", an address the text runs on from."""
+    return not site_path.isascii() and is_unconverted_file(url_path(site_path))
+
+
 def ascii_url(url: str) -> str:
     """The same address in ASCII: a host in IDNA (中文.cn -> xn--…), the rest percent-encoded."""
     if url.isascii():
         return url
-    host = urlsplit(url).hostname or ""
+    host = urlsplit(url).netloc.rpartition("@")[2].partition(":")[0]  # as written: hostname is lower-cased
     if not host.isascii():
         with contextlib.suppress(UnicodeError):  # no host IDNA can write: percent-encoded with the rest
             url = url.replace(host, host.encode("idna").decode("ascii"), 1)

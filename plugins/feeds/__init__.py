@@ -638,7 +638,7 @@ def check_settings(pelican) -> None:
                                         " (FEED_MAX_ITEMS must be a positive integer)")
     authority = settings.get("FEED_ID_AUTHORITY", "")
     if not TAG_AUTHORITY.match(str(authority)):
-        model.problem("pelicanconf.py", f"FEED_ID_AUTHORITY = {authority!r} 不对 — 应是“域名，年份”，"
+        model.problem("pelicanconf.py", f"FEED_ID_AUTHORITY = {authority!r} 不对 — 应是“域名,年份”，"
                                         "如 \"csj.example,2018\"；设定后不要再改，否则订阅者会重复收到旧消息"
                                         " (FEED_ID_AUTHORITY must be 'domain,year')")
     for name in PELICAN_FEED_SETTINGS:

@@ -527,7 +527,9 @@ def test_the_english_search_page_says_what_it_searches_and_counts_in_english(pag
     page.goto(f"{base_url}/en/search/?q=medical+bills")
     assert len(results(page)) == 1
     assert page.inner_text("[data-search-status]") == "1 result for “medical bills”."
-    assert "Chinese news is searched in the Chinese edition" in page.inner_text("main")
+    assert page.inner_text("#search-hint") == ("Searches the English news: type English words or digits, for example "
+                                               "G60, credit, medical bills, 2018. Chinese news is searched in the "
+                                               "Chinese edition.")
 
 
 @pytest.mark.browser

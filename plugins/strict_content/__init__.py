@@ -139,7 +139,7 @@ def read_header(model, path: str, text: str) -> dict | None:
 def header_line_hint(line: str) -> str:
     fullwidth = FULLWIDTH_COLON_LINE.match(line)
     if fullwidth:
-        return (f"“{line.strip()[:30]}”用了全角冒号“\uff1a”— 请改成半角冒号“：”"
+        return (f"“{line.strip()[:30]}”用了全角冒号“\uff1a”— 请改成半角冒号“:”"
                 f"(如 {fullwidth['key']}: …)(full-width colon in metadata)")
     if re.match(r"^\s*[^\x00-\x7f]+\s*:", line):
         return (f"“{line.strip()[:30]}”的键名不是英文 — 元数据键名请用 Title、Date、Fields 等"
