@@ -360,10 +360,10 @@ def new_item_values(title, fields, provinces, date):
     for option, value, registry, label in zip(("fields", "provinces"), (fields, provinces), registries,
                                               ("领域", "省市")):
         known, unknown = registry.resolve(value)
-        problems += [f"--{option}: 未知{label} “{name}” — 可用: {registry.choices()}"
+        problems += [f"--{option}: 未知{label} “{name}” — 可用：{registry.choices()}"
                      f" (unknown {option[:-1]})" for name in unknown]
         if option == "fields" and not known and not unknown:
-            problems.append(f"--fields: 至少写一个领域 — 可用: {registry.choices()} (missing field)")
+            problems.append(f"--fields: 至少写一个领域 — 可用：{registry.choices()} (missing field)")
     if problems:
         sys.exit("\n".join([*problems, "没有创建任何文件。(Nothing was written.)"]))
     return when

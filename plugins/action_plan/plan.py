@@ -213,7 +213,7 @@ def read_yaml(model, path: str, how_to_fill: str):
 def check_keys(model, path, mapping: LinedMap, allowed, what: str) -> None:
     for key in mapping:
         if key not in allowed:
-            model.problem(path, f"{what}有未知的键 “{key}” — 可用: {', '.join(allowed)} (unknown key)",
+            model.problem(path, f"{what}有未知的键 “{key}” — 可用：{', '.join(allowed)} (unknown key)",
                           mapping.key_lines.get(key))
     for key, line in mapping.duplicates:
         model.problem(path, f"{what}的键 “{key}” 写了两次 — 只保留一个 (duplicate key)", line)
@@ -281,7 +281,7 @@ def one_term(model, path, mapping, key, registry: Registry, what, label, tag) ->
         return None
     terms, unknown = registry.resolve(value)
     for name in unknown:
-        model.problem(path, f"{what}的{label} “{name}” 未知 — 可用: {registry.choices()} ({tag})",
+        model.problem(path, f"{what}的{label} “{name}” 未知 — 可用：{registry.choices()} ({tag})",
                       mapping.key_lines.get(key))
     if len(terms) > 1:
         model.problem(path, f"{what}只能有一个{label}，现在写了 {len(terms)} 个 — 请只保留主要的一个"
@@ -300,7 +300,7 @@ def read_lead(model, path, mapping, what) -> tuple[list[Term], str]:
     check_keys(model, path, lead, LEAD_KEYS, f"{what}的 lead ")
     provinces, unknown = model.provinces.resolve(lead.get("provinces"))
     for name in unknown:
-        model.problem(path, f"{what}的牵头省市 “{name}” 未知 — 可用: {model.provinces.choices()},"
+        model.problem(path, f"{what}的牵头省市 “{name}” 未知 — 可用：{model.provinces.choices()}，"
                             "或简称 沪 苏 浙 皖 (unknown province)", lead.key_lines.get("provinces"))
     for key in LEAD_KEYS:
         if not lead.get(key):
@@ -381,9 +381,9 @@ def read_entry(model, path, task_id, value, line) -> Entry | None:
     name = str(value.get("status") or "").strip()
     status = STATUS_BY_NAME.get(name.lower())
     if not name:
-        model.problem(path, f"任务 {task_id} 缺少 status — 可用: {status_choices()} (missing status)", line)
+        model.problem(path, f"任务 {task_id} 缺少 status — 可用：{status_choices()} (missing status)", line)
     elif status is None:
-        model.problem(path, f"任务 {task_id} 的状态 “{name}” 未知 — 可用: {status_choices()}"
+        model.problem(path, f"任务 {task_id} 的状态 “{name}” 未知 — 可用：{status_choices()}"
                             " (unknown status)", line)
     note = value.get("note")
     return Entry(status, " ".join(str(note).split()) if note else "") if status else None

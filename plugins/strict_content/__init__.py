@@ -118,7 +118,7 @@ def read_header(model, path: str, text: str) -> dict | None:
                                     f"(duplicate key)", number)
             header[key] = (match["value"].strip(), number)
             if key not in METADATA_KEYS:
-                model.problem(path, f"未知的元数据 “{match['key']}” — 可用: Title, Date, Fields, "
+                model.problem(path, f"未知的元数据 “{match['key']}” — 可用：Title, Date, Fields, "
                                     "Provinces, Summary, Source, Milestone, Slug, Lang, Status, Tags,"
                                     " Tasks (unknown key)", number)
             continue
@@ -129,7 +129,7 @@ def read_header(model, path: str, text: str) -> dict | None:
             continue
         if not header and not LOOKS_LIKE_HEADER.match(line):
             model.problem(path, "文件开头没有元数据 — 第一行应是 Title: 标题，然后 Date:、"
-                                "Fields: 等,空一行后再写正文 (no metadata header)", number)
+                                "Fields: 等，空一行后再写正文 (no metadata header)", number)
             return None
         model.problem(path, header_line_hint(line), number)
         key = None
@@ -199,12 +199,12 @@ def check_source(model, path: str, kind: str) -> Source | None:
         if kind == "article" and not fields and not unknown:
             missing("Fields", "transport, innovation")
         for name in unknown:
-            model.problem(path, f"未知领域 “{name}” — 可用: {model.fields.choices()} "
+            model.problem(path, f"未知领域 “{name}” — 可用：{model.fields.choices()} "
                                 "(unknown field)", line_of["fields"])
         source.fields = tuple(fields)
     provinces, unknown = model.provinces.resolve(meta.get("provinces"))
     for name in unknown:
-        model.problem(path, f"未知省市 “{name}” — 可用: {model.provinces.choices()},"
+        model.problem(path, f"未知省市 “{name}” — 可用：{model.provinces.choices()}，"
                             "或简称 沪 苏 浙 皖 (unknown province)", line_of["provinces"])
     source.provinces = tuple(provinces)
     source.lang = meta.get("lang", model.settings.get("DEFAULT_LANG", "zh")).strip()

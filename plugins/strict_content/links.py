@@ -87,7 +87,7 @@ class ContentFiles:
                     "这样链接不到 — 请链接同一语言的文章，或写出那篇文章在网站上的网址 (link to another language)")
         folder = model.relative(self.root)
         meant = closest(wanted, self.candidates(what))
-        meant = f"是否应为 {{{what}}}/{meant}?" if meant else ""
+        meant = f"是否应为 {{{what}}}/{meant}？" if meant else ""
         if what == ARTICLE_LINK:
             return (f"链接 “{written}” 指向的文章 {wanted} 不存在 — {meant}请写成已有文件相对 {folder}/ 的路径，"
                     f"如 {{filename}}/news/2019/文件名.md (broken link)")

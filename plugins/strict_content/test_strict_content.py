@@ -209,7 +209,7 @@ def test_links_to_files_that_are_not_there_are_problems_naming_the_link_and_a_pa
         ("a.md", 8, "图片或附件 “{static}/images/missing.jpg” 指向的文件 images/missing.jpg 不存在"),
         ("a.md", 9, "链接 “{filename}/news/en.md” 指向的是另一种语言(Lang: en)的文章，各语言版本分开发布，这样链接不到"),
     ]
-    assert "是否应为 {filename}/pages/mechanism.md?" in problems[1].message
+    assert "是否应为 {filename}/pages/mechanism.md？" in problems[1].message
     assert f"请写成已有文件相对 {content}/ 的路径" in problems[0].message and problems[0].message.endswith("(broken link)")
     assert f"请把文件放进 {content}/images/" in problems[2].message and problems[2].message.endswith("(missing file)")
     with pytest.raises(ContentProblems):  # the build refuses them too, publishing nothing

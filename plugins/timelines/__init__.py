@@ -162,7 +162,7 @@ def history_event(model, path: str, index: int, entry, node, item_paths: set[str
 
     for key in entry:
         if key not in ENTRY_KEYS:
-            report(f"未知的键 “{key}” — 可用: {', '.join(ENTRY_KEYS)} (unknown key)", str(key))
+            report(f"未知的键 “{key}” — 可用：{', '.join(ENTRY_KEYS)} (unknown key)", str(key))
     if title is None:
         report("title 应是一行文字 (title is not text)", "title")
     elif not title:
@@ -177,13 +177,13 @@ def history_event(model, path: str, index: int, entry, node, item_paths: set[str
             report(f"{error} (bad date)", "date")
     fields, unknown = model.fields.resolve(entry.get("fields"))
     if not fields and not unknown:
-        report(f"缺少 fields — 如 “fields: [transport, innovation]”,可用: {model.fields.choices()}"
+        report(f"缺少 fields — 如 “fields: [transport, innovation]”，可用：{model.fields.choices()}"
                " (missing fields)", "fields")
     for name in unknown:
-        report(f"未知领域 “{name}” — 可用: {model.fields.choices()} (unknown field)", "fields")
+        report(f"未知领域 “{name}” — 可用：{model.fields.choices()} (unknown field)", "fields")
     provinces, unknown = model.provinces.resolve(entry.get("provinces"))
     for name in unknown:
-        report(f"未知省市 “{name}” — 可用: {model.provinces.choices()}，或简称 沪 苏 浙 皖"
+        report(f"未知省市 “{name}” — 可用：{model.provinces.choices()}，或简称 沪 苏 浙 皖"
                " (unknown province)", "provinces")
     description = text_value(entry.get("description"))
     if description is None:
@@ -195,7 +195,7 @@ def history_event(model, path: str, index: int, entry, node, item_paths: set[str
     elif link and item_paths is not None and link.startswith("/") and missing_item(model.settings, link, item_paths):
         meant = closest(page_of(link), item_paths)
         report(f"链接 “{link}” 不是本站任何一篇新闻的网址 — "
-               + (f"是否应为 /{meant}?" if meant else "")
+               + (f"是否应为 /{meant}？" if meant else "")
                + "请在浏览器中打开那篇新闻，复制地址栏中 /news/ 起的路径 (no such news item)", "link")
     if reported:
         return None
