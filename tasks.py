@@ -357,11 +357,9 @@ def new_item_values(title, fields, provinces, date):
         problems.append(f"--date: {error} (bad date)")
     # The registries every build checks against (pelicanconf.py, read by plugins/portal_model).
     registries = build_registries(read_settings(str(ROOT / "pelicanconf.py")))
-    for option, value, registry, label in zip(("fields", "provinces"), (fields, provinces), registries,
-                                              ("领域", "省市")):
+    for option, value, registry in zip(("fields", "provinces"), (fields, provinces), registries):
         known, unknown = registry.resolve(value)
-        problems += [f"--{option}: 未知{label} “{name}” — 可用：{registry.choices()}"
-                     f" (unknown {option[:-1]})" for name in unknown]
+        problems += [f"--{option}: {registry.unknown(name)}" for name in unknown]
         if option == "fields" and not known and not unknown:
             problems.append(f"--fields: 至少写一个领域 — 可用：{registry.choices()} (missing field)")
     if problems:

@@ -30,9 +30,8 @@ from pelican import Pelican, signals
 
 from incremental_writer.pagekeys import BUILD_INPUTS, configured
 from portal_model import (QUICK_REBUILD_WRITTEN, SHANGHAI, changes_summary, kept_between_builds, model_for,
-                          parse_datetime, write_whole)
+                          page_path, parse_datetime, write_whole)
 from portal_model.memory import free_kept_builds
-from strict_content.links import page_path
 
 from .catalogue import translations_for
 from .traditional import CONVERSION, LinkRewriter, TraditionalRun

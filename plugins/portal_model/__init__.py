@@ -91,6 +91,9 @@ class Term:
         return hash((self.kind, self.key))
 
 
+UNKNOWN_TERM_WORDS = {"fields": ("领域", "field"), "provinces": ("省市", "province")}
+
+
 class Registry:
     """An ordered set of terms, looked up by key or by any alias."""
 
@@ -117,6 +120,13 @@ class Registry:
     def choices(self) -> str:
         """The accepted values, for an error message."""
         return ", ".join(f"{t.key} {t.zh}" for t in self.terms)
+
+    def unknown(self, name: str) -> str:
+        """The editor's problem with a name that is no term: the accepted ones, and the one-character
+        short names (沪 苏 浙 皖) where the registry has them."""
+        zh, en = UNKNOWN_TERM_WORDS[self.kind]
+        short = " ".join(alias for term in self.terms for alias in term.aliases if len(alias) == 1)
+        return f"未知{zh} “{name}” — 可用：{self.choices()}{f'，或简称 {short}' if short else ''} (unknown {en})"
 
     def resolve(self, value) -> tuple[list[Term], list[str]]:
         """Terms named in ``value`` (text or list), in registry order, and unknown names."""
@@ -183,6 +193,13 @@ class PartialDate:
 
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def page_path(settings, source) -> str:
+    """The page path of an item or standing page (`news/2019/slug/`), from ARTICLE_URL / PAGE_URL."""
+    pattern = settings["ARTICLE_URL" if source.kind == "article" else "PAGE_URL"]
+    date = parse_datetime(source.meta["date"]) if source.meta.get("date") else None
+    return pattern.format(slug=source.slug, date=date, lang=source.lang)
 
 
 def parse_partial_date(value) -> PartialDate:

@@ -199,13 +199,11 @@ def check_source(model, path: str, kind: str) -> Source | None:
         if kind == "article" and not fields and not unknown:
             missing("Fields", "transport, innovation")
         for name in unknown:
-            model.problem(path, f"未知领域 “{name}” — 可用：{model.fields.choices()} "
-                                "(unknown field)", line_of["fields"])
+            model.problem(path, model.fields.unknown(name), line_of["fields"])
         source.fields = tuple(fields)
     provinces, unknown = model.provinces.resolve(meta.get("provinces"))
     for name in unknown:
-        model.problem(path, f"未知省市 “{name}” — 可用：{model.provinces.choices()}，"
-                            "或简称 沪 苏 浙 皖 (unknown province)", line_of["provinces"])
+        model.problem(path, model.provinces.unknown(name), line_of["provinces"])
     source.provinces = tuple(provinces)
     source.lang = meta.get("lang", model.settings.get("DEFAULT_LANG", "zh")).strip()
     if source.lang not in LANGUAGES:

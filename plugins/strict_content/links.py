@@ -16,7 +16,7 @@ import os
 import re
 from urllib.parse import unquote, urlsplit
 
-from portal_model import made_by_the_system, parse_datetime
+from portal_model import made_by_the_system, page_path
 
 # Pelican's INTRASITE_LINK_REGEX (`{what}` or `|what|`), for the kinds that name a content file.
 # Pelican looks for it in the HTML's href/src; in the Markdown it ends where a link's target does,
@@ -116,13 +116,6 @@ def closest(wanted: str, known) -> str | None:
 
 
 # ---------------------------------------------------------------- page paths of items
-
-def page_path(settings, source) -> str:
-    """The page path of an item or standing page (`news/2019/slug/`), from ARTICLE_URL / PAGE_URL."""
-    pattern = settings["ARTICLE_URL" if source.kind == "article" else "PAGE_URL"]
-    date = parse_datetime(source.meta["date"]) if source.meta.get("date") else None
-    return pattern.format(slug=source.slug, date=date, lang=source.lang)
-
 
 def item_page_paths(settings) -> set[str] | None:
     """The page path of every news item the check found, None before the check. Every language's:

@@ -180,11 +180,10 @@ def history_event(model, path: str, index: int, entry, node, item_paths: set[str
         report(f"缺少 fields — 如 “fields: [transport, innovation]”，可用：{model.fields.choices()}"
                " (missing fields)", "fields")
     for name in unknown:
-        report(f"未知领域 “{name}” — 可用：{model.fields.choices()} (unknown field)", "fields")
+        report(model.fields.unknown(name), "fields")
     provinces, unknown = model.provinces.resolve(entry.get("provinces"))
     for name in unknown:
-        report(f"未知省市 “{name}” — 可用：{model.provinces.choices()}，或简称 沪 苏 浙 皖"
-               " (unknown province)", "provinces")
+        report(model.provinces.unknown(name), "provinces")
     description = text_value(entry.get("description"))
     if description is None:
         report("description 应是一段文字 (description is not text)", "description")
